@@ -1,0 +1,73 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Braid",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "braid", targets: ["BraidCLI"]),
+        .library(name: "Braid", targets: ["Braid"]),
+        .library(name: "BraidTensor", targets: ["BraidTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries: each a module map over the Debian -dev package's headers.
+        .systemLibrary(
+            name: "CLibPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        .systemLibrary(
+            name: "CSndFile", pkgConfig: "sndfile",
+            providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [
+                .apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev", "libswresample-dev"]),
+                .brew(["ffmpeg"]),
+            ]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // Numeric core: tensors, autodiff, layers, optimizers, safetensors. Knows nothing of media.
+        .target(
+            name: "BraidTensor",
+            dependencies: [
+                .target(name: "CBLAS", condition: .when(platforms: [.linux]))
+            ]),
+
+        // The pipeline library: Input -> Decode -> Encode -> Fuse -> Generate -> Output.
+        .target(
+            name: "Braid",
+            dependencies: [
+                "BraidTensor", "CLibPNG", "CSndFile", "CFFmpeg",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]),
+
+        // The `braid` command: routing and one file per subcommand.
+        .executableTarget(
+            name: "BraidCLI",
+            dependencies: [
+                "Braid",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "BraidTensorTests", dependencies: ["BraidTensor"]),
+        .testTarget(name: "BraidTests", dependencies: ["Braid"]),
+        .testTarget(name: "BraidCLITests", dependencies: ["Braid"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("ExistentialAny")
+    ]
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct BraidCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "braid",
+        abstract: "Decode, embed, fuse and generate from text, images, audio and video.",
+        subcommands: [])
+}

@@ -1,0 +1,4 @@
+#include <cblas.h>
+// OpenBLAS extensions: the thread budget is set once per run (see BraidTensor.ThreadBudget).
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
