@@ -34,6 +34,9 @@ let package = Package(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
+        // libpng's longjmp error handling, kept inside C.
+        .target(name: "CPNGReader", dependencies: ["CLibPNG"]),
+
         // Numeric core: tensors, autodiff, layers, optimizers, safetensors. Knows nothing of media.
         .target(
             name: "BraidTensor",
@@ -45,7 +48,7 @@ let package = Package(
         .target(
             name: "Braid",
             dependencies: [
-                "BraidTensor", "CLibPNG", "CSndFile", "CFFmpeg",
+                "BraidTensor", "CLibPNG", "CPNGReader", "CSndFile", "CFFmpeg",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
@@ -66,7 +69,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.name != "CPNGReader" {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .enableUpcomingFeature("ExistentialAny")
     ]

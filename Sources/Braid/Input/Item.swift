@@ -18,3 +18,5 @@ public struct Item: Sendable, Equatable {
         self.source = source
     }
 }
+
+extension Item: Identifiable {}

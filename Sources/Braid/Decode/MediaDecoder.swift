@@ -1,0 +1,109 @@
+/// The Decode stage's entry point: sniffs an item's format from its bytes and runs the decoder for it.
+public struct MediaDecoder: Sendable {
+    public struct Options: Sendable, Equatable {
+        public var maxPixels = PNGDecoder.defaultMaxPixels
+        public var maxSamples = WAVDecoder.defaultMaxSamples
+        /// PNG and text files are read whole; larger ones are refused.
+        public var maxFileBytes = 1 << 30
+        /// Image samples as bytes, or as floats that keep 16-bit precision.
+        public var imageSamples = PNGDecoder.SampleType.uint8
+        /// Resample audio (WAV and video soundtracks) to this rate; nil keeps the file's rate.
+        public var sampleRate: Int?
+        /// Down-mix audio to one channel, the mean of the channels.
+        public var mono = false
+        public var video = VideoDecoder.Options()
+        /// Replace invalid text bytes with U+FFFD instead of failing.
+        public var replaceInvalidText = false
+
+        public init() {}
+    }
+
+    public var options: Options
+
+    public init(options: Options = .init()) {
+        self.options = options
+    }
+
+    /// The format of an item, from its first bytes.
+    public func sniff(_ item: Item) throws(DecodeError) -> MediaFormat {
+        let head: [UInt8]
+        switch item.source {
+        case .text: return .text
+        case .bytes(let bytes): head = Array(bytes.prefix(MediaFormat.sniffLength))
+        case .file(let path): head = try FileBytes(path: path, id: item.id).read(upTo: MediaFormat.sniffLength)
+        }
+        guard !head.isEmpty else { throw DecodeError(item.id, .empty) }
+        // What no magic number claims may still be a container FFmpeg knows (MPEG-TS, raw streams, ...).
+        return MediaFormat.sniff(head) ?? .video
+    }
+
+    public func decode(_ item: Item) throws(DecodeError) -> Media {
+        if case .text(let string) = item.source { return .text(Text(string: string, encoding: .utf8)) }
+        switch try sniff(item) {
+        case .text:
+            let decoder = TextDecoder(replaceInvalid: options.replaceInvalidText)
+            return .text(try decoder.decode(try bytes(of: item), source: item.id))
+        case .png:
+            let decoder = PNGDecoder(maxPixels: options.maxPixels)
+            return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
+        case .wav:
+            let decoder = WAVDecoder(maxSamples: options.maxSamples)
+            return .audio(try decoder.decode(item.source, id: item.id, sampleRate: options.sampleRate, mono: options.mono))
+        case .video:
+            var videoOptions = options.video
+            videoOptions.audioSampleRate = options.sampleRate
+            var video = try videoDecoder.decode(item.source, id: item.id, options: videoOptions)
+            if options.mono { video.audio = video.audio?.mono() }
+            return .video(video)
+        }
+    }
+
+    /// What the file's header says, without decoding its pixels or samples.
+    public func probe(_ item: Item) throws(DecodeError) -> Probe {
+        let format = try sniff(item)
+        switch format {
+        case .text:
+            let text = try TextDecoder(replaceInvalid: options.replaceInvalidText).decode(try bytes(of: item), source: item.id)
+            return .text(TextInfo(encoding: text.encoding.rawValue, characters: text.string.count, bytes: text.string.utf8.count))
+        case .png:
+            return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
+        case .wav:
+            return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(item.source, id: item.id))
+        case .video:
+            return .video(try videoDecoder.info(item.source, id: item.id))
+        }
+    }
+
+    private var videoDecoder: VideoDecoder { VideoDecoder(maxPixels: options.maxPixels) }
+
+    private func bytes(of item: Item) throws(DecodeError) -> [UInt8] {
+        switch item.source {
+        case .bytes(let bytes): return bytes
+        case .text(let string): return Array(string.utf8)
+        case .file(let path): return try FileBytes.readAll(path: path, id: item.id, limit: options.maxFileBytes)
+        }
+    }
+}
+
+/// What `braid probe` prints for one item.
+public enum Probe: Sendable, Equatable {
+    case text(TextInfo)
+    case png(PNGInfo)
+    case wav(WAVInfo)
+    case video(VideoInfo)
+
+    public var format: MediaFormat {
+        switch self {
+        case .text: .text
+        case .png: .png
+        case .wav: .wav
+        case .video: .video
+        }
+    }
+}
+
+public struct TextInfo: Sendable, Equatable, Codable {
+    public var encoding: String
+    public var characters: Int
+    public var bytes: Int
+}

@@ -1,0 +1,334 @@
+import CFFmpeg
+
+/// What `braid probe` reports for a video.
+public struct VideoInfo: Sendable, Equatable, Codable {
+    public struct AudioStream: Sendable, Equatable, Codable {
+        public var codec: String
+        public var sampleRate: Int
+        public var channels: Int
+    }
+
+    public var container: String
+    public var codec: String
+    public var width: Int
+    public var height: Int
+    public var fps: Double
+    public var duration: Double?
+    /// Frames the container records, or an estimate from duration × fps (`frameCountIsEstimate`).
+    public var frameCount: Int?
+    public var frameCountIsEstimate: Bool
+    public var audio: AudioStream?
+}
+
+/// Which decoded frames to keep.
+public struct FrameSampling: Sendable, Equatable {
+    public enum Rule: Sendable, Equatable {
+        /// Every `n`-th frame in decode order, starting with the first; `every(1)` keeps all frames.
+        case every(Int)
+        /// The first frame at or after each tick of a clock running at this many frames per second.
+        case fps(Double)
+        /// Key frames only; the decoder skips the others without decoding them.
+        case keyframes
+    }
+
+    public var rule: Rule
+    public var maxFrames: Int?
+
+    public init(_ rule: Rule = .every(1), maxFrames: Int? = nil) {
+        self.rule = rule
+        self.maxFrames = maxFrames
+    }
+
+    public static let all = FrameSampling()
+}
+
+/// Decodes video with FFmpeg (libavformat, libavcodec), samples frames and converts them with libswscale
+/// to packed RGB at the source or a requested size; decodes the best audio track to float samples.
+public struct VideoDecoder: Sendable {
+    public struct Options: Sendable, Equatable {
+        public var sampling: FrameSampling
+        /// Output frame size; nil keeps the source size.
+        public var size: (width: Int, height: Int)?
+        /// Decode the audio track too (at `audioSampleRate`, or its own rate when nil).
+        public var includeAudio: Bool
+        public var audioSampleRate: Int?
+        /// Decoder threads; 0 lets FFmpeg pick one per core.
+        public var threads: Int
+
+        public init(
+            sampling: FrameSampling = .all, size: (width: Int, height: Int)? = nil, includeAudio: Bool = true,
+            audioSampleRate: Int? = nil, threads: Int = 0
+        ) {
+            self.sampling = sampling
+            self.size = size
+            self.includeAudio = includeAudio
+            self.audioSampleRate = audioSampleRate
+            self.threads = threads
+        }
+
+        public static func == (lhs: Options, rhs: Options) -> Bool {
+            lhs.sampling == rhs.sampling && lhs.size?.width == rhs.size?.width && lhs.size?.height == rhs.size?.height
+                && lhs.includeAudio == rhs.includeAudio && lhs.audioSampleRate == rhs.audioSampleRate
+                && lhs.threads == rhs.threads
+        }
+    }
+
+    /// Frames larger than this many pixels are refused before decoding.
+    public var maxPixels: Int
+    /// The decoded frames and audio of one call may hold at most this many bytes.
+    public var maxDecodedBytes: Int
+
+    public static let defaultMaxDecodedBytes = 1 << 30
+
+    public init(maxPixels: Int = PNGDecoder.defaultMaxPixels, maxDecodedBytes: Int = VideoDecoder.defaultMaxDecodedBytes) {
+        self.maxPixels = maxPixels
+        self.maxDecodedBytes = maxDecodedBytes
+    }
+
+    public func info(_ source: Item.Source, id: String) throws(DecodeError) -> VideoInfo {
+        let input = try FFmpegInput(source, id: id)
+        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else { throw DecodeError(id, .unsupported("no video stream")) }
+        let stream = input.stream(videoIndex)
+        let parameters = stream.pointee.codecpar.pointee
+        let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+        let fps = rate.den > 0 ? av_q2d(rate) : 0
+        let streamDuration = stream.pointee.duration != braid_av_nopts_value() && stream.pointee.duration > 0
+            ? Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base) : nil
+        let duration = streamDuration ?? input.duration
+        let recorded = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
+        let estimated = duration.map { Int(($0 * fps).rounded()) }
+        var audio: VideoInfo.AudioStream?
+        if let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            let audioParameters = input.stream(audioIndex).pointee.codecpar.pointee
+            audio = .init(
+                codec: String(cString: avcodec_get_name(audioParameters.codec_id)),
+                sampleRate: Int(audioParameters.sample_rate), channels: Int(audioParameters.ch_layout.nb_channels))
+        }
+        return VideoInfo(
+            container: input.containerName, codec: String(cString: avcodec_get_name(parameters.codec_id)),
+            width: Int(parameters.width), height: Int(parameters.height), fps: fps, duration: duration,
+            frameCount: recorded ?? estimated, frameCountIsEstimate: recorded == nil, audio: audio)
+    }
+
+    /// Decodes the sampled frames and the audio track into memory.
+    public func decode(_ source: Item.Source, id: String, options: Options = .init()) throws(DecodeError) -> Video {
+        let reader = try VideoFrameReader(source, id: id, options: options, maxPixels: maxPixels)
+        var frames: [VideoFrame] = []
+        var bytes = 0
+        while let frame = try reader.next() {
+            bytes += frame.image.pixelCount * 3
+            guard bytes + reader.audioSamples.count * 4 <= maxDecodedBytes else {
+                throw DecodeError(id, .tooLarge(
+                    "decoded frames exceed \(maxDecodedBytes) bytes; sample fewer frames (--fps, --every, --max-frames) or smaller (--size)"))
+            }
+            frames.append(frame)
+        }
+        return Video(frames: frames, audio: try reader.finishAudio(), frameRate: reader.frameRate, duration: reader.duration)
+    }
+}
+
+/// Pulls packets through the video (and audio) decoders and hands out the sampled frames one by one.
+final class VideoFrameReader {
+    private let input: FFmpegInput
+    private let options: VideoDecoder.Options
+    private let videoIndex: Int32
+    private var video: UnsafeMutablePointer<AVCodecContext>?
+    private var audioIndex: Int32?
+    private var audio: UnsafeMutablePointer<AVCodecContext>?
+    private var resampler: AudioResampler?
+    private(set) var audioSamples: [Float] = []
+    private var audioChannels = 0
+    private var audioRate = 0
+    private var packet = av_packet_alloc()
+    private var decoded = av_frame_alloc()
+    private var scaler: OpaquePointer?
+    private var decodedCount = 0
+    private var keptCount = 0
+    private var nextTick = 0.0
+    private var inputEnded = false
+    private var videoFlushed = false
+    private let timeBase: Double
+    private let startTime: Int64
+    let frameRate: Double
+    let duration: Double
+
+    init(_ source: Item.Source, id: String, options: VideoDecoder.Options, maxPixels: Int) throws(DecodeError) {
+        input = try FFmpegInput(source, id: id)
+        self.options = options
+        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else { throw DecodeError(id, .unsupported("no video stream")) }
+        self.videoIndex = videoIndex
+        let stream = input.stream(videoIndex)
+        let parameters = stream.pointee.codecpar.pointee
+        guard parameters.width > 0, parameters.height > 0 else { throw DecodeError(id, .corrupt("video stream has no frame size")) }
+        guard Int(parameters.width) * Int(parameters.height) <= maxPixels else {
+            throw DecodeError(id, .tooLarge("\(parameters.width)×\(parameters.height) frames are over the limit of \(maxPixels) pixels (--max-pixels)"))
+        }
+        timeBase = av_q2d(stream.pointee.time_base)
+        startTime = stream.pointee.start_time == braid_av_nopts_value() ? 0 : stream.pointee.start_time
+        let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
+        frameRate = rate.den > 0 ? av_q2d(rate) : 0
+        duration = input.duration ?? 0
+        video = try Self.openDecoder(for: stream, threads: options.threads, id: id)
+        if case .keyframes = options.sampling.rule { video?.pointee.skip_frame = AVDISCARD_NONKEY }
+        if options.includeAudio, let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
+            self.audioIndex = audioIndex
+            audio = try Self.openDecoder(for: input.stream(audioIndex), threads: 1, id: id)
+        }
+    }
+
+    deinit {
+        avcodec_free_context(&video)
+        avcodec_free_context(&audio)
+        av_packet_free(&packet)
+        av_frame_free(&decoded)
+        sws_freeContext(scaler)
+    }
+
+    private static func openDecoder(
+        for stream: UnsafeMutablePointer<AVStream>, threads: Int, id: String
+    ) throws(DecodeError) -> UnsafeMutablePointer<AVCodecContext> {
+        let parameters = stream.pointee.codecpar
+        guard let codec = avcodec_find_decoder(parameters!.pointee.codec_id) else {
+            let name = String(cString: avcodec_get_name(parameters!.pointee.codec_id))
+            throw DecodeError(id, .unsupported("no decoder for codec \(name) in this FFmpeg"))
+        }
+        var context = avcodec_alloc_context3(codec)
+        guard avcodec_parameters_to_context(context, parameters) >= 0 else {
+            avcodec_free_context(&context)
+            throw DecodeError(id, .corrupt("invalid codec parameters"))
+        }
+        context?.pointee.thread_count = Int32(threads)
+        context?.pointee.pkt_timebase = stream.pointee.time_base
+        let status = avcodec_open2(context, codec, nil)
+        guard status >= 0, let context else {
+            avcodec_free_context(&context)
+            throw DecodeError(id, FFmpegError.reason(status, doing: "open the \(String(cString: codec.pointee.name)) decoder"))
+        }
+        return context
+    }
+
+    /// The next frame that the sampling keeps, or nil at the end of the stream (or of `maxFrames`).
+    func next() throws(DecodeError) -> VideoFrame? {
+        if let cap = options.sampling.maxFrames, keptCount >= cap { return nil }
+        while true {
+            let status = avcodec_receive_frame(video, decoded)
+            if status >= 0 {
+                defer { av_frame_unref(decoded) }
+                if let frame = try sampledFrame() { return frame }
+                continue
+            }
+            if status == braid_averror_eof() { return nil }
+            guard status == braid_averror_eagain() else {
+                throw DecodeError(input.id, FFmpegError.reason(status, doing: "decode a video frame"))
+            }
+            try feedVideoDecoder()
+        }
+    }
+
+    /// Reads packets until one reaches the video decoder, passing audio packets to the audio decoder.
+    private func feedVideoDecoder() throws(DecodeError) {
+        while !inputEnded {
+            guard try input.read(into: packet!) else {
+                inputEnded = true
+                break
+            }
+            defer { av_packet_unref(packet) }
+            let streamIndex = packet!.pointee.stream_index
+            if streamIndex == videoIndex {
+                let status = avcodec_send_packet(video, packet)
+                guard status >= 0 || status == braid_averror_invaliddata() else {
+                    throw DecodeError(input.id, FFmpegError.reason(status, doing: "decode a video packet"))
+                }
+                return
+            }
+            if streamIndex == audioIndex { try decodeAudio(packet) }
+        }
+        if !videoFlushed {
+            videoFlushed = true
+            avcodec_send_packet(video, nil)
+        }
+    }
+
+    private func sampledFrame() throws(DecodeError) -> VideoFrame? {
+        let frame = decoded!.pointee
+        let index = decodedCount
+        decodedCount += 1
+        let pts = frame.best_effort_timestamp != braid_av_nopts_value() ? frame.best_effort_timestamp : frame.pts
+        let timestamp = pts == braid_av_nopts_value()
+            ? Double(index) / max(frameRate, 1) : Double(pts - startTime) * timeBase
+        switch options.sampling.rule {
+        case .every(let n):
+            guard index % max(n, 1) == 0 else { return nil }
+        case .fps(let rate):
+            guard timestamp + 1e-6 >= nextTick else { return nil }
+            nextTick = (floor(timestamp * rate + 1e-6) + 1) / rate
+        case .keyframes:
+            guard frame.key_frame != 0 else { return nil }
+        }
+        keptCount += 1
+        return VideoFrame(index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try convert(frame))
+    }
+
+    private func convert(_ frame: AVFrame) throws(DecodeError) -> Image {
+        let width = options.size?.width ?? Int(frame.width)
+        let height = options.size?.height ?? Int(frame.height)
+        scaler = sws_getCachedContext(
+            scaler, frame.width, frame.height, AVPixelFormat(frame.format), Int32(width), Int32(height),
+            AV_PIX_FMT_RGB24, SWS_BICUBIC, nil, nil, nil)
+        guard scaler != nil else { throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB")) }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        var frame = frame
+        let rows = pixels.withUnsafeMutableBufferPointer { output -> Int32 in
+            var destination: UnsafeMutablePointer<UInt8>? = output.baseAddress
+            var destinationStride = Int32(width * 3)
+            return withUnsafePointer(to: &frame.data) { planes in
+                withUnsafePointer(to: &frame.linesize) { strides in
+                    sws_scale(
+                        scaler,
+                        UnsafeRawPointer(planes).assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
+                        UnsafeRawPointer(strides).assumingMemoryBound(to: Int32.self),
+                        0, frame.height, &destination, &destinationStride)
+                }
+            }
+        }
+        guard rows == Int32(height) else { throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows")) }
+        return Image(width: width, height: height, channels: 3, bytes: pixels)
+    }
+
+    private func decodeAudio(_ packet: UnsafeMutablePointer<AVPacket>?) throws(DecodeError) {
+        guard let audio else { return }
+        let sent = avcodec_send_packet(audio, packet)
+        // A damaged audio packet costs its samples, not the whole video.
+        guard sent >= 0 || sent == braid_averror_invaliddata() else { return }
+        while avcodec_receive_frame(audio, decoded) >= 0 {
+            defer { av_frame_unref(decoded) }
+            let frame = decoded!.pointee
+            if resampler == nil {
+                audioChannels = Int(frame.ch_layout.nb_channels)
+                audioRate = options.audioSampleRate ?? Int(frame.sample_rate)
+                resampler = try AudioResampler(
+                    channels: audioChannels, inputFormat: AVSampleFormat(frame.format),
+                    inputRate: Int(frame.sample_rate), outputRate: audioRate)
+            }
+            let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+            audioSamples += resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples))
+        }
+    }
+
+    /// Reads what is left of the input for its audio, drains the audio decoder and returns the track.
+    func finishAudio() throws(DecodeError) -> Audio? {
+        guard audio != nil else { return nil }
+        while !inputEnded {
+            guard try input.read(into: packet!) else {
+                inputEnded = true
+                break
+            }
+            defer { av_packet_unref(packet) }
+            if packet!.pointee.stream_index == audioIndex { try decodeAudio(packet) }
+        }
+        try decodeAudio(nil)
+        guard let resampler, audioChannels > 0 else { return nil }
+        audioSamples += resampler.flush()
+        return Audio(sampleRate: audioRate, channels: audioChannels, samples: audioSamples)
+    }
+}

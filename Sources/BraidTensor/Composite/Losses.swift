@@ -1,0 +1,42 @@
+/// Loss functions built from primitives; their gradients come from the primitives' backward.
+
+extension Tensor {
+    /// Mean cross-entropy between logits and class indices (PyTorch's `cross_entropy`).
+    /// - Parameters:
+    ///   - logits: `(N, classes)`.
+    ///   - targets: N class indices, each in `0..<classes`.
+    public static func crossEntropy(logits: Tensor, targets: [Int]) -> Tensor {
+        precondition(logits.rank == 2 && logits.shape[0] == targets.count, "crossEntropy needs (N, classes) and N targets")
+        let classes = logits.shape[1]
+        var oneHot = [Float](repeating: 0, count: logits.count)
+        for (row, target) in targets.enumerated() {
+            precondition(target >= 0 && target < classes, "target \(target) outside 0..<\(classes)")
+            oneHot[row * classes + target] = 1
+        }
+        return -(logits.logSoftmax() * Tensor(oneHot, shape: logits.shape)).sum() * (1 / Float(targets.count))
+    }
+
+    /// Mean squared error.
+    public static func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
+        (prediction - target).pow(2).mean()
+    }
+
+    /// Mean binary cross-entropy on logits (PyTorch's `binary_cross_entropy_with_logits`), stable
+    /// for large logits: softplus(x) - x·y.
+    public static func binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor) -> Tensor {
+        (logits.softplus() - logits * targets).mean()
+    }
+}
+
+extension Tensor {
+    /// Inverted dropout: zeroes each element with `probability` and scales survivors by
+    /// 1/(1 - probability), so inference needs no rescaling. Identity when not `training`.
+    public func dropout(probability: Float, training: Bool, using rng: inout SeededRNG) -> Tensor {
+        guard training, probability > 0 else { return self }
+        precondition(probability < 1, "dropout probability \(probability) must be below 1")
+        let keep = 1 / (1 - probability)
+        let mask = Tensor.uninitialized(shape)
+        for index in 0..<count { mask.pointer[index] = rng.nextUniform() < probability ? 0 : keep }
+        return self * mask
+    }
+}

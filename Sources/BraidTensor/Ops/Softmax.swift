@@ -1,0 +1,63 @@
+import Foundation
+
+/// Softmax and log-softmax over the last axis, numerically stable, with backward.
+
+extension Tensor {
+    /// exp(x - max) / Σ exp(x - max) along the last axis.
+    public func softmax() -> Tensor {
+        let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
+        forEachRow(width: width) { row in
+            let (source, target) = (pointer + row * width, output.pointer + row * width)
+            var peak = -Float.infinity
+            for i in 0..<width { peak = Swift.max(peak, source[i]) }
+            var total: Float = 0
+            for i in 0..<width {
+                target[i] = Foundation.exp(source[i] - peak)
+                total += target[i]
+            }
+            let inverse = 1 / total
+            for i in 0..<width { target[i] *= inverse }
+        }
+        return Tensor.record(output, inputs: [self]) { gradient, output in
+            // dx = y · (g - Σ g·y)
+            let inputGradient = Tensor.uninitialized(self.shape)
+            self.forEachRow(width: width) { row in
+                let (g, y, target) = (gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width)
+                var dot: Float = 0
+                for i in 0..<width { dot += g[i] * y[i] }
+                for i in 0..<width { target[i] = y[i] * (g[i] - dot) }
+            }
+            return [inputGradient]
+        }
+    }
+
+    /// x - max - log Σ exp(x - max) along the last axis.
+    public func logSoftmax() -> Tensor {
+        let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
+        forEachRow(width: width) { row in
+            let (source, target) = (pointer + row * width, output.pointer + row * width)
+            var peak = -Float.infinity
+            for i in 0..<width { peak = Swift.max(peak, source[i]) }
+            var total: Float = 0
+            for i in 0..<width { total += Foundation.exp(source[i] - peak) }
+            let shift = peak + Foundation.log(total)
+            for i in 0..<width { target[i] = source[i] - shift }
+        }
+        return Tensor.record(output, inputs: [self]) { gradient, output in
+            // dx = g - softmax · Σ g
+            let inputGradient = Tensor.uninitialized(self.shape)
+            self.forEachRow(width: width) { row in
+                let (g, y, target) = (gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width)
+                var total: Float = 0
+                for i in 0..<width { total += g[i] }
+                for i in 0..<width { target[i] = g[i] - Foundation.exp(y[i]) * total }
+            }
+            return [inputGradient]
+        }
+    }
+
+    @inline(__always)
+    private func forEachRow(width: Int, _ body: (Int) -> Void) {
+        for row in 0..<(count / Swift.max(width, 1)) { body(row) }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// The elementwise functions of one tensor, each with its derivative beside it.
+public enum UnaryOp: Sendable {
+    case exp, log, sqrt, abs
+    case relu, sigmoid, tanh, silu, softplus
+    /// GELU with the exact Gaussian CDF, `0.5·x·(1 + erf(x/√2))` (BERT, PyTorch's default).
+    case gelu
+    /// GELU with the tanh approximation, `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+    case geluTanh
+
+    /// √(2/π), the tanh-GELU scale.
+    private static let tanhGeluScale: Float = 0.797_884_560_802_865_4
+    private static let inverseSquareRootTwo: Float = 0.707_106_781_186_547_5
+    private static let inverseSquareRootTwoPi: Float = 0.398_942_280_401_432_7
+
+    /// Applies the function to `count` elements from `source` into `target` (which may alias it).
+    func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .exp: for i in 0..<count { target[i] = Foundation.exp(source[i]) }
+        case .log: for i in 0..<count { target[i] = Foundation.log(source[i]) }
+        case .sqrt: for i in 0..<count { target[i] = source[i].squareRoot() }
+        case .abs: for i in 0..<count { target[i] = Swift.abs(source[i]) }
+        case .relu: for i in 0..<count { target[i] = Swift.max(source[i], 0) }
+        case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + Foundation.exp(-source[i])) }
+        case .tanh: for i in 0..<count { target[i] = Foundation.tanh(source[i]) }
+        case .silu: for i in 0..<count { target[i] = source[i] / (1 + Foundation.exp(-source[i])) }
+        case .softplus:
+            // max(x, 0) + log1p(exp(-|x|)): never overflows.
+            for i in 0..<count { target[i] = Swift.max(source[i], 0) + log1p(Foundation.exp(-Swift.abs(source[i]))) }
+        case .gelu:
+            for i in 0..<count { target[i] = 0.5 * source[i] * (1 + erf(source[i] * Self.inverseSquareRootTwo)) }
+        case .geluTanh:
+            for i in 0..<count {
+                let x = source[i]
+                target[i] = 0.5 * x * (1 + Foundation.tanh(Self.tanhGeluScale * (x + 0.044715 * x * x * x)))
+            }
+        }
+    }
+
+    /// dy/dx at input `x` with output `y`.
+    @inline(__always)
+    func derivative(x: Float, y: Float) -> Float {
+        switch self {
+        case .exp: return y
+        case .log: return 1 / x
+        case .sqrt: return 0.5 / y
+        case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
+        case .relu: return x > 0 ? 1 : 0
+        case .sigmoid: return y * (1 - y)
+        case .tanh: return 1 - y * y
+        case .silu:
+            let s = 1 / (1 + Foundation.exp(-x))
+            return s * (1 + x * (1 - s))
+        case .softplus: return 1 / (1 + Foundation.exp(-x))
+        case .gelu:
+            // Φ(x) + x·φ(x)
+            return 0.5 * (1 + erf(x * Self.inverseSquareRootTwo))
+                + x * Self.inverseSquareRootTwoPi * Foundation.exp(-0.5 * x * x)
+        case .geluTanh:
+            let t = Foundation.tanh(Self.tanhGeluScale * (x + 0.044715 * x * x * x))
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Self.tanhGeluScale * (1 + 3 * 0.044715 * x * x)
+        }
+    }
+}
+
+extension Tensor {
+    /// Applies `op` elementwise, recording its derivative.
+    public func applying(_ op: UnaryOp) -> Tensor {
+        let output = Tensor.uninitialized(shape)
+        op.apply(pointer, output.pointer, count: count)
+        return Tensor.record(output, inputs: [self]) { gradient, output in
+            let inputGradient = Tensor.uninitialized(self.shape)
+            let (x, y, g, target) = (self.pointer, output.pointer, gradient.pointer, inputGradient.pointer)
+            for i in 0..<self.count { target[i] = g[i] * op.derivative(x: x[i], y: y[i]) }
+            return [inputGradient]
+        }
+    }
+
+    /// Applies `op` in place when nothing records, else as a recorded op: the cheap epilogue of a
+    /// GEMM whose output nobody else holds yet.
+    func applyingInPlaceIfUnrecorded(_ op: UnaryOp?) -> Tensor {
+        guard let op else { return self }
+        guard !Tensor.willRecord(self) else { return applying(op) }
+        op.apply(pointer, pointer, count: count)
+        return self
+    }
+
+    public func exp() -> Tensor { applying(.exp) }
+    public func log() -> Tensor { applying(.log) }
+    public func sqrt() -> Tensor { applying(.sqrt) }
+    public func abs() -> Tensor { applying(.abs) }
+    public func relu() -> Tensor { applying(.relu) }
+    public func sigmoid() -> Tensor { applying(.sigmoid) }
+    public func tanh() -> Tensor { applying(.tanh) }
+    /// x · sigmoid(x), also called swish.
+    public func silu() -> Tensor { applying(.silu) }
+    /// log(1 + exp(x)), computed without overflow.
+    public func softplus() -> Tensor { applying(.softplus) }
+    /// GELU, exact (erf) form by default or the tanh approximation.
+    public func gelu(approximateTanh: Bool = false) -> Tensor { applying(approximateTanh ? .geluTanh : .gelu) }
+}

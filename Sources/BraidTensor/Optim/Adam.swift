@@ -1,0 +1,67 @@
+import Foundation
+
+/// Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), with PyTorch's update: bias
+/// corrected moments, epsilon added after the square root.
+public final class Adam: Optimizer {
+    public let parameters: [Tensor]
+    public var learningRate: Float
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+    public let weightDecay: Float
+    /// AdamW when true: decay shrinks the weights directly instead of joining the gradient.
+    public let decoupledWeightDecay: Bool
+    private var firstMoments: [[Float]]
+    private var secondMoments: [[Float]]
+    private var steps = 0
+
+    public init(
+        parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
+    ) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+        firstMoments = parameters.map { [Float](repeating: 0, count: $0.count) }
+        secondMoments = firstMoments
+    }
+
+    /// AdamW with PyTorch's default decay of 0.01.
+    public static func adamW(
+        parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0.01
+    ) -> Adam {
+        Adam(
+            parameters: parameters, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    public func step() {
+        steps += 1
+        let correction1 = 1 - Foundation.pow(beta1, Float(steps))
+        let correction2 = 1 - Foundation.pow(beta2, Float(steps))
+        for (index, parameter) in parameters.enumerated() {
+            guard let gradient = parameter.grad else { continue }
+            let (p, g) = (parameter.pointer, gradient.pointer)
+            firstMoments[index].withUnsafeMutableBufferPointer { m in
+                secondMoments[index].withUnsafeMutableBufferPointer { v in
+                    for i in 0..<parameter.count {
+                        var direction = g[i]
+                        if decoupledWeightDecay {
+                            p[i] *= 1 - learningRate * weightDecay
+                        } else {
+                            direction += weightDecay * p[i]
+                        }
+                        m[i] = beta1 * m[i] + (1 - beta1) * direction
+                        v[i] = beta2 * v[i] + (1 - beta2) * direction * direction
+                        p[i] -= learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, with
+/// PyTorch's `torch.optim.SGD` update: the first step seeds the momentum buffer with the gradient.
+public final class SGD: Optimizer {
+    public let parameters: [Tensor]
+    public var learningRate: Float
+    public let momentum: Float
+    public let weightDecay: Float
+    public let nesterov: Bool
+    private var velocities: [[Float]?]
+
+    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        velocities = Array(repeating: nil, count: parameters.count)
+    }
+
+    public func step() {
+        for (index, parameter) in parameters.enumerated() {
+            guard let gradient = parameter.grad else { continue }
+            var velocity = velocities[index] ?? []
+            let seeding = velocity.isEmpty
+            if momentum != 0 && seeding { velocity = [Float](repeating: 0, count: parameter.count) }
+            let (p, g) = (parameter.pointer, gradient.pointer)
+            for i in 0..<parameter.count {
+                var direction = g[i] + weightDecay * p[i]
+                if momentum != 0 {
+                    velocity[i] = seeding ? direction : momentum * velocity[i] + direction
+                    direction = nesterov ? direction + momentum * velocity[i] : velocity[i]
+                }
+                p[i] -= learningRate * direction
+            }
+            if momentum != 0 { velocities[index] = velocity }
+        }
+    }
+}

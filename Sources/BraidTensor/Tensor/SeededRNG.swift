@@ -1,0 +1,62 @@
+import Foundation
+
+/// A small, seeded pseudo-random generator, so initialisation, dropout and sampling noise repeat
+/// bit for bit across runs and machines.
+///
+/// xoshiro256** (Blackman & Vigna, "Scrambled Linear Pseudorandom Number Generators", 2018), its
+/// state filled from the seed by splitmix64 as the authors recommend. Normals use Box–Muller.
+public struct SeededRNG: RandomNumberGenerator, Sendable {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+    /// The second normal of the last Box–Muller pair, handed out on the next call.
+    private var spareNormal: Float?
+
+    /// Creates a generator whose whole sequence is determined by `seed`.
+    public init(seed: UInt64) {
+        var mixer = seed
+        func splitMix() -> UInt64 {
+            mixer &+= 0x9E37_79B9_7F4A_7C15
+            var z = mixer
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        let result = rotateLeft(state.1 &* 5, by: 7) &* 9
+        let shifted = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= shifted
+        state.3 = rotateLeft(state.3, by: 45)
+        return result
+    }
+
+    /// A uniform sample in `[0, 1)` with 24 random bits (every Float32 step of that range).
+    public mutating func nextUniform() -> Float {
+        Float(next() >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// A standard normal sample (Box–Muller; computed in Double, then rounded).
+    public mutating func nextNormal() -> Float {
+        if let spare = spareNormal {
+            spareNormal = nil
+            return spare
+        }
+        // 1 - u keeps the logarithm's argument in (0, 1].
+        let u1 = 1.0 - Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+        let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+        let radius = (-2.0 * log(u1)).squareRoot()
+        let angle = 2.0 * Double.pi * u2
+        spareNormal = Float(radius * sin(angle))
+        return Float(radius * cos(angle))
+    }
+
+    private func rotateLeft(_ value: UInt64, by amount: UInt64) -> UInt64 {
+        (value << amount) | (value >> (64 - amount))
+    }
+}
