@@ -5,7 +5,7 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable(String)
         case empty
         case unknownFormat
-        case notA(MediaFormat)
+        case notA(MediaFormat, because: String)
         case corrupt(String)
         case truncated(String)
         case tooLarge(String)
@@ -30,7 +30,7 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let detail): "cannot read: \(detail)"
         case .empty: "empty file (0 bytes)"
         case .unknownFormat: "unknown format: not text, PNG, WAV or a video FFmpeg can open"
-        case .notA(let format): "not a \(format.displayName) file"
+        case .notA(let format, let detail): "not a \(format.displayName) file: \(detail)"
         case .corrupt(let detail): "corrupt: \(detail)"
         case .truncated(let detail): "truncated: \(detail)"
         case .tooLarge(let detail): "too large: \(detail)"

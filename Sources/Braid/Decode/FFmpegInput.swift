@@ -35,7 +35,7 @@ final class FFmpegInput {
             format?.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
         case .text:
             avformat_free_context(format)
-            throw DecodeError(id, .notA(.video))
+            throw DecodeError(id, .notA(.video, because: "it is text"))
         }
         // On failure avformat_open_input frees the context and sets it to nil.
         let opened = avformat_open_input(&format, url, nil, nil)
@@ -60,6 +60,18 @@ final class FFmpegInput {
         if io != nil {
             av_freep(&io!.pointee.buffer)
             avio_context_free(&io)
+        }
+    }
+
+    /// The name of the FFmpeg demuxer that recognises these leading bytes, if any does with confidence.
+    static func demuxerName(forHead head: [UInt8]) -> String? {
+        // FFmpeg's probes may read up to AVPROBE_PADDING_SIZE (32) bytes past the data, which must be zero.
+        var padded = head + [UInt8](repeating: 0, count: 32)
+        return padded.withUnsafeMutableBufferPointer { buffer -> String? in
+            var probe = AVProbeData(filename: nil, buf: buffer.baseAddress, buf_size: Int32(head.count), mime_type: nil)
+            var score: Int32 = 0
+            guard let format = av_probe_input_format3(&probe, 1, &score), score > 25 else { return nil }
+            return String(cString: format.pointee.name)
         }
     }
 
@@ -98,7 +110,10 @@ enum FFmpegError {
 
     static func reason(_ status: Int32, doing action: String) -> DecodeError.Reason {
         if status == braid_averror_invaliddata() { return .corrupt("FFmpeg could not \(action): invalid data") }
-        if status == braid_averror_eof() { return .truncated("FFmpeg could not \(action): unexpected end of file") }
+        // FFmpeg's readers answer EOF or EIO when a file ends inside the headers they need.
+        if status == braid_averror_eof() || status == braid_averror(EIO) {
+            return .truncated("FFmpeg could not \(action): the data ends early")
+        }
         return .corrupt("FFmpeg could not \(action): \(message(status))")
     }
 }

@@ -24,18 +24,42 @@ public struct MediaDecoder: Sendable {
         self.options = options
     }
 
-    /// The format of an item, from its first bytes.
+    /// The format of an item, from its first bytes; its name only breaks ties and explains refusals.
     public func sniff(_ item: Item) throws(DecodeError) -> MediaFormat {
         let head: [UInt8]
         switch item.source {
         case .text: return .text
-        case .bytes(let bytes): head = Array(bytes.prefix(MediaFormat.sniffLength))
-        case .file(let path): head = try FileBytes(path: path, id: item.id).read(upTo: MediaFormat.sniffLength)
+        case .bytes(let bytes): head = Array(bytes.prefix(Self.probeLength))
+        case .file(let path): head = try FileBytes(path: path, id: item.id).read(upTo: Self.probeLength)
         }
-        guard !head.isEmpty else { throw DecodeError(item.id, .empty) }
+        let named = MediaFormat(fileExtension: fileExtension(of: item.id))
+        guard !head.isEmpty else {
+            // Zero bytes carry no magic number: only a text file's name makes an empty file meaningful.
+            if named == .text { return .text }
+            throw DecodeError(item.id, .empty)
+        }
+        if let format = MediaFormat.sniff(head) {
+            if format == .text, let named, named != .text {
+                throw DecodeError(item.id, .notA(named, because: "its content is text"))
+            }
+            return format
+        }
         // What no magic number claims may still be a container FFmpeg knows (MPEG-TS, raw streams, ...).
-        return MediaFormat.sniff(head) ?? .video
+        if let demuxer = FFmpegInput.demuxerName(forHead: head) {
+            if Self.stillImageDemuxers.contains(demuxer) || demuxer.hasSuffix("_pipe") {
+                throw DecodeError(item.id, .unsupported("\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG images"))
+            }
+            return .video
+        }
+        if let named, named != .text { throw DecodeError(item.id, .notA(named, because: "its first bytes are not a \(named.displayName) header")) }
+        throw DecodeError(item.id, .unknownFormat)
     }
+
+    /// How many leading bytes go to FFmpeg's probe when no magic number matched.
+    static let probeLength = 4096
+
+    /// FFmpeg demuxers of single images and animations that Braid does not treat as video.
+    static let stillImageDemuxers: Set<String> = ["gif", "image2", "webp", "ico", "apng"]
 
     public func decode(_ item: Item) throws(DecodeError) -> Media {
         if case .text(let string) = item.source { return .text(Text(string: string, encoding: .utf8)) }
@@ -72,6 +96,11 @@ public struct MediaDecoder: Sendable {
         case .video:
             return .video(try videoDecoder.info(item.source, id: item.id))
         }
+    }
+
+    private func fileExtension(of id: String) -> String {
+        guard let dot = id.lastIndex(of: "."), !id[dot...].contains("/") else { return "" }
+        return id[id.index(after: dot)...].lowercased()
     }
 
     private var videoDecoder: VideoDecoder { VideoDecoder(maxPixels: options.maxPixels) }

@@ -23,6 +23,17 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
         }
     }
 
+    /// The format a file name's extension suggests, or nil for an extension Braid does not know.
+    public init?(fileExtension: String) {
+        switch fileExtension.lowercased() {
+        case "png": self = .png
+        case "wav", "wave": self = .wav
+        case "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "flv", "ogv", "wmv", "3gp": self = .video
+        case "txt", "text", "md", "csv", "tsv", "json", "jsonl": self = .text
+        default: return nil
+        }
+    }
+
     /// How many leading bytes `sniff` looks at.
     public static let sniffLength = 64
 

@@ -8,7 +8,7 @@ public struct PNGInfo: Sendable, Equatable, Codable {
         case rgba
 
         /// The colour type from its IHDR code.
-        init?(code: Int) {
+        public init?(code: Int) {
             switch code {
             case 0: self = .grey
             case 2: self = .rgb
@@ -114,7 +114,7 @@ public struct PNGDecoder: Sendable {
     /// Sorts libpng's messages into the kinds a user acts on differently.
     static func reason(forLibPNGMessage message: String) -> DecodeError.Reason {
         let lowered = message.lowercased()
-        if lowered.hasPrefix("not a png") { return .notA(.png) }
+        if lowered.hasPrefix("not a png") { return .notA(.png, because: "no PNG signature") }
         if lowered.hasPrefix("truncated: ") { return .truncated("PNG " + message.dropFirst("truncated: ".count)) }
         if lowered.contains("not enough image data") || lowered.contains("read error") { return .truncated("PNG " + message) }
         if lowered.contains("crc") { return .corrupt("PNG checksum mismatch (\(message))") }

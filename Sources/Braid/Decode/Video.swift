@@ -2,7 +2,7 @@
 public struct VideoFrame: Sendable, Equatable {
     /// Position of the frame in decode order among all frames of the stream (before sampling).
     public let index: Int
-    /// Presentation time in seconds from the start of the stream.
+    /// Presentation time in seconds, as the container stamps it (ffprobe's `pts_time`).
     public let timestamp: Double
     public let isKeyFrame: Bool
     public let image: Image

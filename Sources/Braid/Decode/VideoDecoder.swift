@@ -43,7 +43,8 @@ public struct FrameSampling: Sendable, Equatable {
 }
 
 /// Decodes video with FFmpeg (libavformat, libavcodec), samples frames and converts them with libswscale
-/// to packed RGB at the source or a requested size; decodes the best audio track to float samples.
+/// to packed RGB (bilinear, as `ffmpeg -vf scale=W:H:flags=bilinear`) at the source or a requested size;
+/// decodes the best audio track to float samples.
 public struct VideoDecoder: Sendable {
     public struct Options: Sendable, Equatable {
         public var sampling: FrameSampling
@@ -145,10 +146,11 @@ final class VideoFrameReader {
     private var decodedCount = 0
     private var keptCount = 0
     private var nextTick = 0.0
+    private var firstTimestamp: Double?
     private var inputEnded = false
     private var videoFlushed = false
     private let timeBase: Double
-    private let startTime: Int64
+    private let streamStart: Double
     let frameRate: Double
     let duration: Double
 
@@ -164,7 +166,7 @@ final class VideoFrameReader {
             throw DecodeError(id, .tooLarge("\(parameters.width)×\(parameters.height) frames are over the limit of \(maxPixels) pixels (--max-pixels)"))
         }
         timeBase = av_q2d(stream.pointee.time_base)
-        startTime = stream.pointee.start_time == braid_av_nopts_value() ? 0 : stream.pointee.start_time
+        streamStart = stream.pointee.start_time == braid_av_nopts_value() ? 0 : Double(stream.pointee.start_time) * timeBase
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         frameRate = rate.den > 0 ? av_q2d(rate) : 0
         duration = input.duration ?? 0
@@ -251,17 +253,22 @@ final class VideoFrameReader {
 
     private func sampledFrame() throws(DecodeError) -> VideoFrame? {
         let frame = decoded!.pointee
-        let index = decodedCount
-        decodedCount += 1
         let pts = frame.best_effort_timestamp != braid_av_nopts_value() ? frame.best_effort_timestamp : frame.pts
-        let timestamp = pts == braid_av_nopts_value()
-            ? Double(index) / max(frameRate, 1) : Double(pts - startTime) * timeBase
+        let timestamp = pts == braid_av_nopts_value() ? Double(decodedCount) / max(frameRate, 1) : Double(pts) * timeBase
+        var index = decodedCount
+        decodedCount += 1
+        if case .keyframes = options.sampling.rule, frameRate > 0 {
+            // The skipped frames never leave the decoder, so the position comes from the clock.
+            index = Int(((timestamp - streamStart) * frameRate).rounded())
+        }
         switch options.sampling.rule {
         case .every(let n):
             guard index % max(n, 1) == 0 else { return nil }
         case .fps(let rate):
-            guard timestamp + 1e-6 >= nextTick else { return nil }
-            nextTick = (floor(timestamp * rate + 1e-6) + 1) / rate
+            let start = firstTimestamp ?? timestamp
+            firstTimestamp = start
+            guard timestamp - start + 1e-6 >= nextTick else { return nil }
+            nextTick = (floor((timestamp - start) * rate + 1e-6) + 1) / rate
         case .keyframes:
             guard frame.key_frame != 0 else { return nil }
         }
@@ -274,7 +281,7 @@ final class VideoFrameReader {
         let height = options.size?.height ?? Int(frame.height)
         scaler = sws_getCachedContext(
             scaler, frame.width, frame.height, AVPixelFormat(frame.format), Int32(width), Int32(height),
-            AV_PIX_FMT_RGB24, SWS_BICUBIC, nil, nil, nil)
+            AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
         guard scaler != nil else { throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB")) }
         var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var frame = frame

@@ -76,7 +76,7 @@ final class WAVReader {
             var io = MemoryFile.virtualIO
             handle = sf_open_virtual(&io, Int32(SFM_READ), &format, Unmanaged.passUnretained(file).toOpaque())
         case .text:
-            throw DecodeError(id, .notA(.wav))
+            throw DecodeError(id, .notA(.wav, because: "it is text"))
         }
         guard handle != nil else {
             let reason = String(cString: sf_strerror(nil))

@@ -9,7 +9,7 @@ enum WAVHeader {
         guard fileSize > 0 else { throw DecodeError(id, .empty) }
         guard bytes.count >= 12, bytes[8..<12].elementsEqual("WAVE".utf8),
             bytes[0..<4].elementsEqual("RIFF".utf8) || bytes[0..<4].elementsEqual("RF64".utf8)
-        else { throw DecodeError(id, .notA(.wav)) }
+        else { throw DecodeError(id, .notA(.wav, because: "no RIFF/WAVE header")) }
         let isRF64 = bytes[0..<4].elementsEqual("RF64".utf8)
         var offset = 12
         while offset + 8 <= bytes.count {

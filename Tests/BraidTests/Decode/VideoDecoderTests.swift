@@ -1,0 +1,99 @@
+import Braid
+import Foundation
+import XCTest
+
+/// Braid's video decoder against `ffmpeg -f rawvideo -pix_fmt rgb24` frames and ffprobe's timestamps.
+final class VideoDecoderTests: XCTestCase {
+    let decoder = VideoDecoder()
+
+    private struct FrameList: Decodable {
+        struct Frame: Decodable {
+            let index: Int
+            let time: Double
+            let key_frame: Bool
+        }
+        let frames: [Frame]
+        let key_frame_indices: [Int]?
+    }
+
+    private func frames(_ video: Video) -> [UInt8] {
+        video.frames.flatMap { frame -> [UInt8] in
+            if case .uint8(let bytes) = frame.image.samples { return bytes }
+            return []
+        }
+    }
+
+    private func frameList(_ entry: Fixtures.Entry) throws -> FrameList {
+        let path = try XCTUnwrap(entry.reference["frames_json"], entry.path)
+        return try JSONDecoder().decode(FrameList.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path(path))))
+    }
+
+    func test_all_frames_equal_ffmpeg_rawvideo_with_timestamps() throws {
+        let entries = Fixtures.entries("video")
+        XCTAssertGreaterThanOrEqual(entries.count, 6, "the video fixtures are missing")
+        for entry in entries {
+            let video = try decoder.decode(.file(path: Fixtures.path(entry.path)), id: entry.path)
+            let reference = try NumPyFile(try XCTUnwrap(entry.reference["frames_rgb24"], entry.path))
+            XCTAssertEqual([video.frames.count] + (video.frames.first.map { [$0.image.height, $0.image.width, 3] } ?? []),
+                           reference.shape, entry.path)
+            XCTAssertEqual(frames(video), reference.uint8, "\(entry.path): frames differ from ffmpeg's")
+            let list = try frameList(entry)
+            XCTAssertEqual(video.frames.map(\.timestamp), list.frames.map(\.time), accuracy: 1e-6, entry.path)
+            XCTAssertEqual(video.frames.map(\.isKeyFrame), list.frames.map(\.key_frame), entry.path)
+        }
+    }
+
+    func test_scaled_frames_equal_ffmpeg_bilinear_scale() throws {
+        for entry in Fixtures.entries("video") {
+            let options = VideoDecoder.Options(size: (32, 24), includeAudio: false)
+            let video = try decoder.decode(.file(path: Fixtures.path(entry.path)), id: entry.path, options: options)
+            let reference = try NumPyFile(try XCTUnwrap(entry.reference["frames_scaled"], entry.path))
+            XCTAssertEqual(frames(video), reference.uint8, "\(entry.path): scaled frames differ from ffmpeg's")
+        }
+    }
+
+    func test_sampling_rules_pick_the_expected_frames() throws {
+        for entry in Fixtures.entries("video") {
+            let source = Item.Source.file(path: Fixtures.path(entry.path))
+            let list = try frameList(entry)
+            let everyThird = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.every(3)), includeAudio: false))
+            XCTAssertEqual(everyThird.frames.map(\.index), Array(stride(from: 0, to: list.frames.count, by: 3)), entry.path)
+            let keys = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.keyframes), includeAudio: false))
+            XCTAssertEqual(keys.frames.map(\.index), list.frames.filter(\.key_frame).map(\.index), entry.path)
+            let capped = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(maxFrames: 2), includeAudio: false))
+            XCTAssertEqual(capped.frames.count, min(2, list.frames.count), entry.path)
+            let fps = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.fps(5)), includeAudio: false))
+            let times = fps.frames.map(\.timestamp)
+            let duration = (list.frames.last?.time ?? 0) - (list.frames.first?.time ?? 0)
+            XCTAssertEqual(Double(times.count), (duration * 5).rounded(.down) + 1, accuracy: 1, entry.path)
+            XCTAssertTrue(zip(times, times.dropFirst()).allSatisfy { $1 - $0 > 0.1 }, "\(entry.path): \(times)")
+        }
+    }
+
+    func test_video_from_memory_equals_video_from_path() throws {
+        let entry = try XCTUnwrap(Fixtures.entries("video").first { $0.expected["has_audio"]?.bool == true })
+        let path = Fixtures.path(entry.path)
+        let fromPath = try decoder.decode(.file(path: path), id: entry.path)
+        let fromMemory = try decoder.decode(.bytes(Array(Data(contentsOf: URL(fileURLWithPath: path)))), id: entry.path)
+        XCTAssertEqual(fromPath, fromMemory)
+        let audio = try XCTUnwrap(fromPath.audio, "\(entry.path) has an audio track")
+        XCTAssertEqual(audio.sampleRate, entry.expected["audio_sample_rate"]?.int)
+        XCTAssertEqual(audio.duration, entry.expected["duration"]?.double ?? 1, accuracy: 0.15)
+    }
+
+    func test_probe_reports_the_manifest_properties() throws {
+        for entry in Fixtures.entries("video") {
+            let info = try decoder.info(.file(path: Fixtures.path(entry.path)), id: entry.path)
+            XCTAssertEqual(info.codec, entry.expected["video_codec"]?.string, entry.path)
+            XCTAssertEqual(info.width, entry.expected["width"]?.int, entry.path)
+            XCTAssertEqual(info.height, entry.expected["height"]?.int, entry.path)
+            XCTAssertEqual(info.fps, entry.expected["fps"]?.double ?? 0, accuracy: 0.01, entry.path)
+            XCTAssertEqual(info.audio != nil, entry.expected["has_audio"]?.bool, entry.path)
+        }
+    }
+}
+
+private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, _ message: String) {
+    XCTAssertEqual(a.count, b.count, message)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, message) }
+}
