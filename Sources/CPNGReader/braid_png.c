@@ -10,17 +10,24 @@ typedef struct {
     size_t offset;
     char *message;
     size_t message_size;
+    char warning[128];
 } reader_state;
 
+// libpng often explains an error in the warning just before it ("Image width is zero in IHDR",
+// then "Invalid IHDR data"), so the last warning goes into the message too.
 static void on_error(png_structp png, png_const_charp text) {
     reader_state *state = png_get_error_ptr(png);
-    snprintf(state->message, state->message_size, "%s", text);
+    if (state->warning[0]) {
+        snprintf(state->message, state->message_size, "%s (%s)", text, state->warning);
+    } else {
+        snprintf(state->message, state->message_size, "%s", text);
+    }
     png_longjmp(png, 1);
 }
 
 static void on_warning(png_structp png, png_const_charp text) {
-    (void)png;
-    (void)text;
+    reader_state *state = png_get_error_ptr(png);
+    snprintf(state->warning, sizeof state->warning, "%s", text);
 }
 
 static void on_read(png_structp png, png_bytep out, png_size_t count) {
@@ -77,7 +84,7 @@ static int check_signature(reader_state *state) {
 
 int braid_png_read_info(const uint8_t *data, size_t size, braid_png_info *out,
                         char *message, size_t message_size) {
-    reader_state state = {data, size, 0, message, message_size};
+    reader_state state = {data, size, 0, message, message_size, {0}};
     if (check_signature(&state) != 0) return -1;
     png_infop info = NULL;
     png_structp png = create_reader(&state, &info);
@@ -110,7 +117,7 @@ int braid_png_read_info(const uint8_t *data, size_t size, braid_png_info *out,
 int braid_png_decode(const uint8_t *data, size_t size, int sixteen_bit,
                      void *pixels, size_t pixels_size,
                      char *message, size_t message_size) {
-    reader_state state = {data, size, 0, message, message_size};
+    reader_state state = {data, size, 0, message, message_size, {0}};
     if (check_signature(&state) != 0) return -1;
     png_infop info = NULL;
     png_structp png = create_reader(&state, &info);

@@ -117,6 +117,7 @@ public struct PNGDecoder: Sendable {
         if lowered.hasPrefix("not a png") { return .notA(.png, because: "no PNG signature") }
         if lowered.hasPrefix("truncated: ") { return .truncated("PNG " + message.dropFirst("truncated: ".count)) }
         if lowered.contains("not enough image data") || lowered.contains("read error") { return .truncated("PNG " + message) }
+        if lowered.hasPrefix("iend: out of place") { return .corrupt("PNG has no image data (IDAT) before IEND") }
         if lowered.contains("crc") { return .corrupt("PNG checksum mismatch (\(message))") }
         return .corrupt("PNG " + message)
     }

@@ -1,0 +1,60 @@
+/// Everything one embedding run needs: where items come from, how each stage runs and where results go.
+///
+/// `braid embed` fills it from flags and `braid run` from a pipeline file (``PipelineSpec``); both hand it to
+/// ``EmbedPipeline``, so the two commands cannot drift apart.
+public struct EmbedJob: Sendable, Equatable {
+    /// How many items a stage works on at once and how many finished ones may wait for the next stage.
+    public struct StageSettings: Sendable, Equatable {
+        public var jobs: Int
+        public var buffer: Int
+
+        public init(jobs: Int, buffer: Int) {
+            self.jobs = jobs
+            self.buffer = buffer
+        }
+    }
+
+    public var origin: ItemSource.Origin
+    public var filter: ExtensionFilter
+    public var decoding: MediaDecoder.Options
+    public var decodeStage: StageSettings
+    /// Encoder names by modality; modalities left out use the registry's default.
+    public var encoders: [Modality: String]
+    public var encodeStage: StageSettings
+    /// Items per encoder call; model-backed encoders run one forward pass per batch.
+    public var batchSize: Int
+    public var shard: Shard?
+    /// An earlier run's output: ids already in it are skipped and new lines are appended to it.
+    public var resume: String?
+    /// Compute threads of the whole run (BLAS and FFmpeg decoders); nil picks one per core.
+    public var threads: Int?
+
+    public init(
+        origin: ItemSource.Origin,
+        filter: ExtensionFilter = ExtensionFilter(),
+        decoding: MediaDecoder.Options = MediaDecoder.Options(),
+        decodeStage: StageSettings = EmbedJob.defaultDecodeStage,
+        encoders: [Modality: String] = [:],
+        encodeStage: StageSettings = EmbedJob.defaultEncodeStage,
+        batchSize: Int = 32,
+        shard: Shard? = nil,
+        resume: String? = nil,
+        threads: Int? = nil
+    ) {
+        self.origin = origin
+        self.filter = filter
+        self.decoding = decoding
+        self.decodeStage = decodeStage
+        self.encoders = encoders
+        self.encodeStage = encodeStage
+        self.batchSize = batchSize
+        self.shard = shard
+        self.resume = resume
+        self.threads = threads
+    }
+
+    /// Two decodes in flight keep both cores of the reference machine busy while the encoder (one job, whose
+    /// BLAS calls use the remaining threads) works on the previous batch.
+    public static let defaultDecodeStage = StageSettings(jobs: 2, buffer: 8)
+    public static let defaultEncodeStage = StageSettings(jobs: 1, buffer: 4)
+}
