@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Braid",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "braid", targets: ["BraidCLI"]),
         .library(name: "Braid", targets: ["Braid"]),

@@ -1,0 +1,27 @@
+extension Media {
+    /// The facts an output record's `meta` carries about what was decoded.
+    public var meta: [String: MetaValue] {
+        switch self {
+        case .text(let text):
+            return ["characters": .integer(text.string.count), "encoding": .string(text.encoding.rawValue)]
+        case .image(let image):
+            return ["width": .integer(image.width), "height": .integer(image.height), "channels": .integer(image.channels)]
+        case .audio(let audio):
+            return [
+                "sample_rate": .integer(audio.sampleRate), "channels": .integer(audio.channels),
+                "frames": .integer(audio.frameCount), "duration": .number(audio.duration),
+            ]
+        case .video(let video):
+            var meta: [String: MetaValue] = [
+                "frames": .integer(video.frames.count), "fps": .number(video.frameRate), "duration": .number(video.duration),
+                "has_audio": .bool(video.audio != nil),
+            ]
+            if let first = video.frames.first?.image {
+                meta["width"] = .integer(first.width)
+                meta["height"] = .integer(first.height)
+            }
+            if let audio = video.audio { meta["sample_rate"] = .integer(audio.sampleRate) }
+            return meta
+        }
+    }
+}

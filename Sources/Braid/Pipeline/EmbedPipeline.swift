@@ -1,0 +1,131 @@
+import BraidTensor
+import Foundation
+import Synchronization
+
+/// Runs an ``EmbedJob``: Input -> Decode -> Encode -> Output, each stage behind a bounded buffer.
+///
+/// ```
+///  ItemSource ──▶ skip (shard, resume) ──▶ decode ×jobs ─[buffer]─▶ encode ×jobs, in batches ─[buffer]─▶ JSONL
+/// ```
+///
+/// Items come out in input order whatever finishes first. A failed item becomes an error line on the error
+/// writer and the run goes on; the summary counts both. Memory is bounded by the stage settings: at most
+/// `decode.jobs + decode.buffer` decoded items and `encode.jobs + encode.buffer` batches exist at once.
+public struct EmbedPipeline: Sendable {
+    public struct Summary: Sendable, Equatable {
+        public var written = 0
+        public var failed = 0
+        public var skipped = 0
+    }
+
+    public let job: EmbedJob
+    private let encoders: [Modality: any Encoder]
+
+    /// Builds every modality's encoder up front, so a missing model fails the run before any item is read, and
+    /// applies the job's thread budget.
+    ///
+    /// The budget: BLAS may use all `threads` for one encoder call, and each video decoder gets an equal share
+    /// of them across the decode jobs, so decoding and encoding together stay near the core count.
+    public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws {
+        var job = job
+        let threads = job.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        ThreadBudget.setComputeThreads(threads)
+        job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
+        try registry.validate(job.encoders)
+        var encoders: [Modality: any Encoder] = [:]
+        for modality in Modality.allCases {
+            encoders[modality] = try registry.makeEncoder(for: modality, choices: job.encoders, context: context)
+        }
+        self.job = job
+        self.encoders = encoders
+    }
+
+    /// The encoder that embeds `modality` in this run.
+    public func encoder(for modality: Modality) -> (any Encoder)? { encoders[modality] }
+
+    /// Streams every item through the stages and writes one line per item.
+    ///
+    /// - Parameters:
+    ///   - output: Where embeddings go, one JSON line each.
+    ///   - errors: Where failed items go, one JSON line each.
+    ///   - statistics: Filled with per-stage counts and times when given (`--stats`).
+    ///   - progress: Advanced once per item written or failed.
+    public func run(
+        output: JSONLWriter, errors: JSONLWriter, statistics: PipelineStatistics? = nil, progress: ProgressBar? = nil
+    ) async throws -> Summary {
+        let journal = try job.resume.map { path throws(OutputError) in try ResumeJournal(path: path) }
+        let shard = job.shard
+        let skipped = SkipCounter()
+        let decoder = MediaDecoder(options: job.decoding)
+        let encoders = self.encoders
+        let selected = ItemSource(job.origin, filter: job.filter).filter { record in
+            let id = switch record {
+            case .success(let item): item.id
+            case .failure(let failure): failure.id
+            }
+            let keep = (shard?.contains(id) ?? true) && !(journal?.contains(id) ?? false)
+            if !keep { skipped.add() }
+            return keep
+        }
+        let decoded = selected.itemStage(
+            jobs: job.decodeStage.jobs, bufferSize: job.decodeStage.buffer, statistics: statistics?.stage("decode")
+        ) { item in
+            DecodedItem(item: item, media: try decoder.decode(item))
+        }
+        let encoded = decoded.batchedItemStage(
+            batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer,
+            statistics: statistics?.stage("encode")
+        ) { batch in
+            try Self.encode(batch, with: encoders)
+        }
+        var summary = Summary()
+        for try await record in encoded {
+            switch record {
+            case .success(let embedding):
+                try output.write(embedding)
+                summary.written += 1
+            case .failure(let failure):
+                try errors.write(failure)
+                summary.failed += 1
+            }
+            progress?.advance()
+        }
+        summary.skipped = skipped.value
+        return summary
+    }
+
+    /// Embeds a batch with one encoder call per modality present, keeping the batch's order.
+    static func encode(_ batch: [DecodedItem], with encoders: [Modality: any Encoder]) throws -> [EmbeddingRecord] {
+        var records = [EmbeddingRecord?](repeating: nil, count: batch.count)
+        for modality in Modality.allCases {
+            let positions = batch.indices.filter { batch[$0].media.modality == modality }
+            guard !positions.isEmpty else { continue }
+            guard let encoder = encoders[modality] else { throw EncodeError.unknownEncoder(name: "", modality: modality, available: []) }
+            let vectors = try encoder.encode(positions.map { batch[$0].media })
+            guard vectors.count == positions.count else {
+                throw EncodeError.batchSizeMismatch(encoder: encoder.name, expected: positions.count, got: vectors.count)
+            }
+            for (position, vector) in zip(positions, vectors) {
+                let item = batch[position]
+                records[position] = EmbeddingRecord(
+                    item: item.item, modality: modality, encoder: encoder.name, embedding: vector, meta: item.media.meta)
+            }
+        }
+        return records.compactMap { $0 }
+    }
+}
+
+/// An item and what its decoder produced, on its way to the encoder.
+struct DecodedItem: Identifiable, Sendable {
+    let item: Item
+    let media: Media
+
+    var id: String { item.id }
+}
+
+/// Counts items the shard or the resume journal set aside; the filter runs on the source's task.
+private final class SkipCounter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
+}

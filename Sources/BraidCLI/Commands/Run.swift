@@ -1,0 +1,42 @@
+import ArgumentParser
+import Braid
+import Foundation
+
+extension BraidCommand {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a pipeline declared in a YAML file (see pipelines/ and the README's 'Pipeline files').",
+            discussion: """
+                The file declares the input, each stage's options, jobs and buffer sizes, and the encoders. Paths \
+                given after the file replace its 'input'. Unknown keys and bad values are reported with their line.
+
+                Example:
+                  braid run pipelines/embed-folder.yaml photos/ > photos.jsonl
+                """)
+
+        @Argument(help: "The pipeline file.")
+        var pipeline: String
+
+        @Argument(help: "Files and folders that replace the file's input ('-' for standard input).")
+        var inputs: [String] = []
+
+        @Option(help: ArgumentHelp("A model folder or a folder of model folders.", valueName: "PATH"))
+        var model: String?
+
+        @OptionGroup(title: "Output") var output: OutputOptions
+
+        func run() async throws {
+            var job: EmbedJob
+            do {
+                job = try PipelineSpec.load(path: pipeline)
+            } catch {
+                Diagnostics.report(error)
+                throw ExitCode.failure
+            }
+            if !inputs.isEmpty { job.origin = .paths(inputs) }
+            try output.apply(to: &job)
+            let context = EncoderContext(modelsDirectory: model.map { URL(fileURLWithPath: $0) })
+            try await PipelineRun.execute(job, context: context, output: output)
+        }
+    }
+}

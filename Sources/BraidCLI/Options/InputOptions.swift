@@ -1,0 +1,54 @@
+import ArgumentParser
+import Braid
+
+/// Where `braid embed` reads its items from: paths, or exactly one of the list and stream forms.
+struct InputOptions: ParsableArguments {
+    @Argument(help: "Files and folders (walked recursively, in sorted order), or '-' for one file on standard input.")
+    var paths: [String] = []
+
+    @Option(help: ArgumentHelp("Read the paths to process from FILE, one per line ('-': standard input).", valueName: "FILE"))
+    var pathsFrom: String?
+
+    @Option(help: ArgumentHelp("Read the members of a tar stream ('-': standard input), as in 'tar c dir | braid embed --tar -'.", valueName: "FILE"))
+    var tar: String?
+
+    @Option(help: ArgumentHelp("Embed each line of FILE as one text ('-': standard input); ids are line numbers.", valueName: "FILE"))
+    var lines: String?
+
+    @Option(help: ArgumentHelp(#"Embed JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#, valueName: "FILE"))
+    var records: String?
+
+    @Option(help: ArgumentHelp("Walk only files with these extensions, comma-separated (e.g. png,wav).", valueName: "EXTS"))
+    var include: String?
+
+    @Option(help: ArgumentHelp("Skip files with these extensions, comma-separated.", valueName: "EXTS"))
+    var exclude: String?
+
+    private var origins: [ItemSource.Origin] {
+        var origins: [ItemSource.Origin] = []
+        if !paths.isEmpty { origins.append(.paths(paths)) }
+        if let pathsFrom { origins.append(.pathList(pathsFrom)) }
+        if let tar { origins.append(.tar(tar)) }
+        if let lines { origins.append(.lines(lines)) }
+        if let records { origins.append(.records(records)) }
+        return origins
+    }
+
+    /// The one input form given, or nil when none was (a pipeline file may supply it).
+    var origin: ItemSource.Origin? { origins.first }
+
+    var filter: ExtensionFilter? {
+        guard include != nil || exclude != nil else { return nil }
+        return ExtensionFilter(include: Self.list(include), exclude: Self.list(exclude))
+    }
+
+    func validate() throws {
+        guard origins.count <= 1 else {
+            throw ValidationError("Give paths or one of '--paths-from', '--tar', '--lines', '--records', not several.")
+        }
+    }
+
+    private static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}

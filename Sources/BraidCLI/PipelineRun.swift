@@ -1,0 +1,87 @@
+import ArgumentParser
+import Braid
+import Dispatch
+import Foundation
+import Synchronization
+
+/// What `embed` and `run` share once their flags or file became an ``EmbedJob``: the writers, the progress
+/// bar, `--stats`, signal handling and the exit code.
+enum PipelineRun {
+    static func execute(_ job: EmbedJob, context: EncoderContext, output options: OutputOptions) async throws {
+        let pipeline: EmbedPipeline
+        let output: JSONLWriter
+        do {
+            pipeline = try EmbedPipeline(job: job, registry: .withModels(context), context: context)
+            let destination = options.resume ?? options.output
+            output = try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) } ?? .standardOutput()
+            if options.output != nil, let path = options.output { try truncate(path) }
+        } catch {
+            Diagnostics.report(error)
+            throw ExitCode.failure
+        }
+        let statistics = options.stats ? PipelineStatistics(stageNames: ["decode", "encode"]) : nil
+        let progress = ProgressBar(total: nil, quiet: options.quiet)
+        let work = Task { try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress) }
+        let interruption = SignalWatch(cancelling: work)
+        defer { interruption.stop() }
+        let summary: EmbedPipeline.Summary
+        do {
+            summary = try await work.value
+        } catch OutputError.consumerGone {
+            // The reader went away (`| head -1`): what it wanted was delivered.
+            return
+        } catch {
+            progress.finish()
+            Diagnostics.report(error)
+            throw ExitCode.failure
+        }
+        progress.finish()
+        if let statistics { FileHandle.standardError.write(Data((statistics.formattedReport() + "\n").utf8)) }
+        if let signal = interruption.received {
+            Diagnostics.warn("interrupted: \(summary.written) items written, the rest left for '--resume'")
+            throw ExitCode(128 + signal)
+        }
+        if summary.failed > 0 {
+            Diagnostics.warn("\(summary.failed) of \(summary.failed + summary.written) items failed (see the error lines above)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// `--output FILE` starts FILE afresh; only `--resume` appends.
+    private static func truncate(_ path: String) throws {
+        guard Foundation.truncate(path, 0) == 0 else {
+            throw OutputError.cannotWrite(file: path, problem: String(cString: strerror(errno)))
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into cancellation of the pipeline task: the stages stop taking new items, every
+/// line already written stays whole, and the command exits with 128 + the signal number.
+final class SignalWatch {
+    private final class FirstSignal: Sendable {
+        let number = Mutex<Int32?>(nil)
+    }
+
+    private let sources: [any DispatchSourceSignal]
+    private let first = FirstSignal()
+
+    init<Success, Failure>(cancelling task: Task<Success, Failure>) {
+        let first = first
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number)
+            source.setEventHandler {
+                first.number.withLock { $0 = $0 ?? number }
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    var received: Int32? { first.number.withLock { $0 } }
+
+    func stop() {
+        for source in sources { source.cancel() }
+    }
+}
