@@ -94,7 +94,11 @@ public struct EmbedPipeline: Sendable {
         return summary
     }
 
-    /// Embeds a batch with one encoder call per modality present, keeping the batch's order.
+    /// Embeds a batch as the encode stage does: one encoder call per modality present, in the batch's order.
+    public func encode(_ batch: [DecodedItem]) throws -> [EmbeddingRecord] {
+        try Self.encode(batch, with: encoders)
+    }
+
     static func encode(_ batch: [DecodedItem], with encoders: [Modality: any Encoder]) throws -> [EmbeddingRecord] {
         var records = [EmbeddingRecord?](repeating: nil, count: batch.count)
         for modality in Modality.allCases {
@@ -116,11 +120,16 @@ public struct EmbedPipeline: Sendable {
 }
 
 /// An item and what its decoder produced, on its way to the encoder.
-struct DecodedItem: Identifiable, Sendable {
-    let item: Item
-    let media: Media
+public struct DecodedItem: Identifiable, Sendable {
+    public let item: Item
+    public let media: Media
 
-    var id: String { item.id }
+    public init(item: Item, media: Media) {
+        self.item = item
+        self.media = media
+    }
+
+    public var id: String { item.id }
 }
 
 /// Counts items the shard or the resume journal set aside; the filter runs on the source's task.
