@@ -5,5 +5,5 @@ struct BraidCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "braid",
         abstract: "Decode, embed, fuse and generate from text, images, audio and video.",
-        subcommands: [Probe.self, Decode.self, Encoders.self, Bench.self])
+        subcommands: [Embed.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self])
 }

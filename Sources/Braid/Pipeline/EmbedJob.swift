@@ -32,7 +32,7 @@ public struct EmbedJob: Sendable, Equatable {
     public init(
         origin: ItemSource.Origin,
         filter: ExtensionFilter = ExtensionFilter(),
-        decoding: MediaDecoder.Options = MediaDecoder.Options(),
+        decoding: MediaDecoder.Options = EmbedJob.defaultDecoding,
         decodeStage: StageSettings = EmbedJob.defaultDecodeStage,
         encoders: [Modality: String] = [:],
         encodeStage: StageSettings = EmbedJob.defaultEncodeStage,
@@ -51,6 +51,15 @@ public struct EmbedJob: Sendable, Equatable {
         self.shard = shard
         self.resume = resume
         self.threads = threads
+    }
+
+    /// Decoding for embedding: a video is one item whose frames the encoder pools, so one frame per second,
+    /// at most 64, at 224×224 keeps a long video's frames to about 10 MB while covering its whole length.
+    public static var defaultDecoding: MediaDecoder.Options {
+        var options = MediaDecoder.Options()
+        options.video.sampling = FrameSampling(.fps(1), maxFrames: 64)
+        options.video.size = (224, 224)
+        return options
     }
 
     /// Two decodes in flight keep both cores of the reference machine busy while the encoder (one job, whose

@@ -34,7 +34,7 @@ extension BraidCommand {
         @OptionGroup var decoding: DecodeOptions
 
         func run() async throws {
-            var options = decoding.decoderOptions
+            var options = decoding.decoderOptions()
             if pixelFormat == .rgbaf32 { options.imageSamples = .float32 }
             guard let item = try InputArguments.items([input]).first else { return }
             do {

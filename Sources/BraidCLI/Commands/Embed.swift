@@ -10,6 +10,9 @@ extension BraidCommand {
                 in input order. A file that cannot be decoded becomes a line {"id","error"} on standard error; the \
                 others go on, and the exit code is 1 if any failed. Formats are detected from the bytes.
 
+                A video is one item: by default one frame per second (at most 64) at 224×224 and its soundtrack \
+                are pooled into one vector; '--fps', '--every', '--keyframes', '--max-frames' and '--size' change that.
+
                 Default encoders need no download: 'hashed' text, 'features' image, 'logmel' audio, 'video'. \
                 After 'braid models fetch minilm', text uses the all-MiniLM-L6-v2 sentence model.
 
@@ -35,7 +38,7 @@ extension BraidCommand {
 
         func run() async throws {
             guard let origin = input.origin else { throw ExitCode.validationFailure }
-            var job = EmbedJob(origin: origin, filter: input.filter ?? ExtensionFilter(), decoding: decoding.decoderOptions)
+            var job = EmbedJob(origin: origin, filter: input.filter ?? ExtensionFilter(), decoding: decoding.decoderOptions(defaults: EmbedJob.defaultDecoding))
             try encoding.apply(to: &job)
             try output.apply(to: &job)
             try await PipelineRun.execute(job, context: encoding.context, output: output)

@@ -16,11 +16,18 @@ extension BraidCommand {
                   braid encoders --json | jq -r 'select(.modality == "text") | .name'
                 """)
 
+        @Option(
+            help: ArgumentHelp(
+                "The model folder 'braid embed --model' would use; it decides whether minilm is the text default.",
+                valueName: "PATH"))
+        var model: String?
+
         @Flag(help: "Write one JSON object per encoder and line instead of a table.")
         var json = false
 
         func run() throws {
-            let registry = EncoderRegistry.builtIn
+            let context = EncoderContext(modelsDirectory: model.map { URL(fileURLWithPath: $0) })
+            let registry = EncoderRegistry.withModels(context)
             let rows = Modality.allCases.flatMap { modality in
                 registry.registrations.filter { $0.modality == modality }.map { registration in
                     Row(
@@ -56,9 +63,11 @@ extension BraidCommand {
         /// Left-aligned columns separated by two spaces; the description column is not padded.
         private static func table(_ rows: [Row]) -> String {
             let header = ["NAME", "MODALITY", "DIM", "DEFAULT", "DESCRIPTION"]
-            let cells = [header] + rows.map {
-                [$0.name, $0.modality, String($0.dimension), $0.isDefault ? "yes" : "", $0.summary]
-            }
+            let cells =
+                [header]
+                + rows.map {
+                    [$0.name, $0.modality, String($0.dimension), $0.isDefault ? "yes" : "", $0.summary]
+                }
             let widths = (0..<(header.count - 1)).map { column in cells.map { $0[column].count }.max() ?? 0 }
             return cells.map { line in
                 let padded = zip(line, widths).map { cell, width in

@@ -23,7 +23,7 @@ extension BraidCommand {
         @OptionGroup var decoding: DecodeOptions
 
         func run() async throws {
-            let decoder = MediaDecoder(options: decoding.decoderOptions)
+            let decoder = MediaDecoder(options: decoding.decoderOptions())
             var failed = 0
             for item in try InputArguments.items(inputs) {
                 do {

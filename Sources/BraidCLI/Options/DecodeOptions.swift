@@ -43,17 +43,19 @@ struct DecodeOptions: ParsableArguments {
         if maxPixels < 1 { throw ValidationError("'--max-pixels' must be positive, got \(maxPixels).") }
     }
 
-    var decoderOptions: MediaDecoder.Options {
-        var options = MediaDecoder.Options()
+    /// The options the flags give; video sampling and size keep `defaults` where no flag sets them.
+    func decoderOptions(defaults: MediaDecoder.Options = MediaDecoder.Options()) -> MediaDecoder.Options {
+        var options = defaults
         options.maxPixels = maxPixels
         options.maxSamples = maxSamples
         options.sampleRate = sampleRate
         options.mono = mono
         options.replaceInvalidText = replaceInvalidText
-        let rule: FrameSampling.Rule =
-            if let fps { .fps(fps) } else if let every { .every(every) } else if keyframes { .keyframes } else { .every(1) }
-        options.video.sampling = FrameSampling(rule, maxFrames: maxFrames)
-        options.video.size = size.map { ($0.width, $0.height) }
+        if let fps { options.video.sampling.rule = .fps(fps) }
+        if let every { options.video.sampling.rule = .every(every) }
+        if keyframes { options.video.sampling.rule = .keyframes }
+        if let maxFrames { options.video.sampling.maxFrames = maxFrames }
+        if let size { options.video.size = (size.width, size.height) }
         return options
     }
 }
