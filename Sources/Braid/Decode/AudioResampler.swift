@@ -8,7 +8,15 @@ final class AudioResampler {
     private let inputRate: Int
     private let outputRate: Int
 
+    /// Rates it converts between: up to 768 kHz, the highest any recorder writes. libswresample's filter grows
+    /// with the input/output ratio, so a header claiming 1 GHz would stall `swr_init` for seconds.
+    static let supportedRates = 1...768_000
+
     init(channels: Int, inputFormat: AVSampleFormat, inputRate: Int, outputRate: Int) throws(DecodeError) {
+        guard inputRate == outputRate || (Self.supportedRates ~= inputRate && Self.supportedRates ~= outputRate) else {
+            throw DecodeError("resampler", .unsupported(
+                "cannot resample \(inputRate) Hz to \(outputRate) Hz; rates above \(Self.supportedRates.upperBound) Hz are refused"))
+        }
         self.channels = channels
         self.inputRate = inputRate
         self.outputRate = outputRate

@@ -15,27 +15,27 @@ final class FFmpegInput {
     init(_ source: Item.Source, id: String) throws(DecodeError) {
         Self.silenceLibraryLog
         self.id = id
-        format = avformat_alloc_context()
         var url: String?
+        // Refusals come before any allocation: `deinit` also runs when this initialiser throws, and would
+        // close a context freed here a second time.
         switch source {
         case .file(let path):
             url = path
         case .bytes(let bytes):
-            guard !bytes.isEmpty else {
-                avformat_free_context(format)
-                throw DecodeError(id, .empty)
-            }
+            guard !bytes.isEmpty else { throw DecodeError(id, .empty) }
             let file = MemoryFile(bytes)
             memory = file
             let bufferSize = 1 << 16
             io = avio_alloc_context(
                 av_malloc(bufferSize).assumingMemoryBound(to: UInt8.self), Int32(bufferSize), 0,
                 Unmanaged.passUnretained(file).toOpaque(), MemoryFile.avioRead, nil, MemoryFile.avioSeek)
+        case .text:
+            throw DecodeError(id, .notA(.video, because: "it is text"))
+        }
+        format = avformat_alloc_context()
+        if io != nil {
             format?.pointee.pb = io
             format?.pointee.flags |= AVFMT_FLAG_CUSTOM_IO
-        case .text:
-            avformat_free_context(format)
-            throw DecodeError(id, .notA(.video, because: "it is text"))
         }
         // On failure avformat_open_input frees the context and sets it to nil.
         let opened = avformat_open_input(&format, url, nil, nil)

@@ -76,31 +76,40 @@ public struct PNGDecoder: Sendable {
                 "\(header.width)×\(header.height) is \(pixels) pixels, over the limit of \(maxPixels) (--max-pixels)"))
         }
         let count = pixels * header.channels
-        let wantsFloat = sampleType == .float32 && header.bitDepth == 16
-        if wantsFloat {
-            var wide = [UInt16](repeating: 0, count: count)
-            try call(source) { message, size in
-                wide.withUnsafeMutableBytes { out in
-                    bytes.withUnsafeBufferPointer {
-                        braid_png_decode($0.baseAddress, $0.count, 1, out.baseAddress, out.count, message, size)
-                    }
-                }
-            }
+        let geometry = (width: header.width, height: header.height, channels: header.channels)
+        if sampleType == .float32 && header.bitDepth == 16 {
+            let wide: [UInt16] = try decodeSamples(bytes, count: count, sixteenBit: true, source: source)
             let floats = wide.map { Float($0) * (1 / 65535) }
-            return Image(width: header.width, height: header.height, channels: header.channels, samples: .float32(floats))
+            return Image(width: geometry.width, height: geometry.height, channels: geometry.channels, samples: .float32(floats))
         }
-        var narrow = [UInt8](repeating: 0, count: count)
-        try call(source) { message, size in
-            narrow.withUnsafeMutableBytes { out in
-                bytes.withUnsafeBufferPointer {
-                    braid_png_decode($0.baseAddress, $0.count, 0, out.baseAddress, out.count, message, size)
-                }
-            }
-        }
-        let image = Image(width: header.width, height: header.height, channels: header.channels, bytes: narrow)
+        let narrow: [UInt8] = try decodeSamples(bytes, count: count, sixteenBit: false, source: source)
+        let image = Image(width: geometry.width, height: geometry.height, channels: geometry.channels, bytes: narrow)
         return sampleType == .float32
             ? Image(width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples))
             : image
+    }
+
+    /// Decodes straight into a new array's storage: libpng writes every sample, so it is never zero-filled first.
+    private func decodeSamples<Sample: FixedWidthInteger>(
+        _ bytes: [UInt8], count: Int, sixteenBit: Bool, source: String
+    ) throws(DecodeError) -> [Sample] {
+        var failure: DecodeError?
+        let samples = [Sample](unsafeUninitializedCapacity: count) { buffer, initialized in
+            do throws(DecodeError) {
+                try call(source) { message, size in
+                    bytes.withUnsafeBufferPointer {
+                        braid_png_decode(
+                            $0.baseAddress, $0.count, sixteenBit ? 1 : 0, buffer.baseAddress,
+                            count * MemoryLayout<Sample>.size, message, size)
+                    }
+                }
+                initialized = count
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return samples
     }
 
     /// Runs a C entry point and turns its message into a typed error.

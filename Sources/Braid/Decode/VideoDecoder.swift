@@ -283,12 +283,13 @@ final class VideoFrameReader {
             scaler, frame.width, frame.height, AVPixelFormat(frame.format), Int32(width), Int32(height),
             AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
         guard scaler != nil else { throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB")) }
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
         var frame = frame
-        let rows = pixels.withUnsafeMutableBufferPointer { output -> Int32 in
+        var rows: Int32 = 0
+        // swscale writes every output byte, so the array is never zero-filled first.
+        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 3) { output, initialized in
             var destination: UnsafeMutablePointer<UInt8>? = output.baseAddress
             var destinationStride = Int32(width * 3)
-            return withUnsafePointer(to: &frame.data) { planes in
+            rows = withUnsafePointer(to: &frame.data) { planes in
                 withUnsafePointer(to: &frame.linesize) { strides in
                     sws_scale(
                         scaler,
@@ -297,6 +298,7 @@ final class VideoFrameReader {
                         0, frame.height, &destination, &destinationStride)
                 }
             }
+            initialized = rows == Int32(height) ? output.count : 0
         }
         guard rows == Int32(height) else { throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows")) }
         return Image(width: width, height: height, channels: 3, bytes: pixels)

@@ -49,7 +49,15 @@ public struct WAVDecoder: Sendable {
         }
         var audio = Audio(sampleRate: info.sampleRate, channels: info.channels, samples: try reader.readAll())
         if mono { audio = audio.mono() }
-        if let sampleRate { audio = try AudioResampler.resample(audio, to: sampleRate, source: id) }
+        if let sampleRate {
+            // Upsampling multiplies the samples: a 1 Hz header asked for 48 kHz would need 48 000 times the memory.
+            let resampled = Double(audio.samples.count) * Double(sampleRate) / Double(info.sampleRate)
+            guard resampled <= Double(maxSamples) else {
+                throw DecodeError(id, .tooLarge(
+                    "resampling \(info.sampleRate) Hz to \(sampleRate) Hz goes over the limit of \(maxSamples) samples (--max-samples)"))
+            }
+            audio = try AudioResampler.resample(audio, to: sampleRate, source: id)
+        }
         return audio
     }
 }
