@@ -23,6 +23,7 @@ The properties in the manifest's "expected" (from construction) are checked agai
 """
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -215,6 +216,11 @@ def video_reference(entry):
 
     # The fps filter passes frames through untouched, so each sampled frame is one native frame.
     sampled_indices = [next(i for i, frame in enumerate(native) if np.array_equal(frame, s)) for s in sampled]
+    # The rule the manifest states for fps=5 sampling, checked against what the filter picked.
+    ticks = [math.floor((f["time"] - frames[0]["time"]) * SAMPLE_FPS + 0.5) for f in frames]
+    span = frames[-1]["time"] + 1 / expected["fps"] - frames[0]["time"]
+    rule = [max(i for i, tick in enumerate(ticks) if tick <= k) for k in range(math.floor(span * SAMPLE_FPS + 0.5))]
+    assert sampled_indices == rule, (entry["path"], sampled_indices, rule)
     keys = [f["index"] for f in frames if f["key_frame"]]
     skip = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-threads", "1",
                            "-skip_frame", "nokey", "-i", str(path), "-map", "0:v:0", *VIDEO_COMMANDS["frames_rgb24"],
@@ -253,10 +259,8 @@ CODECS = {"utf-8": "utf-8", "utf-8-bom": "utf-8-sig", "utf-16le": "utf-16", "utf
 def text_reference(entry):
     data = (FIXTURES / entry["path"]).read_bytes()
     string = data.decode(CODECS[entry["expected"]["encoding"]])
-    assert len(string) == entry["expected"]["characters"], entry["path"]
-    if not string:
-        return {}
-    target = "reference/text/multilingual.utf8.txt"
+    assert len(string) == entry["expected"]["unicode_scalars"], entry["path"]
+    target = "reference/text/multilingual.utf8.txt" if string else "reference/text/empty.utf8.txt"
     assert (FIXTURES / target).read_bytes().decode("utf-8") == string, entry["path"]
     return {"utf8": target}
 
@@ -299,15 +303,19 @@ def main():
                         "-pix_fmt rgb24 -`, swscale flags " + SWS_FLAGS,
         "video_commands": {role: " ".join(arguments) for role, arguments in VIDEO_COMMANDS.items()},
         "video_frames_json": "time_base, frames[{index, pts, time (s), key_frame, pict_type}] in "
-                             "presentation order, key_frame_indices, fps5_source_indices (which native "
-                             "frame each fps=5 sample is)",
+                             "presentation order (index = position in frames_rgb24; time = ffprobe's "
+                             "best_effort_timestamp_time, container time, not rebased to 0), "
+                             "key_frame_indices, fps5_source_indices (which native frame each fps=5 "
+                             "sample is). ffmpeg's fps filter (round=near) emits round(span * 5) samples, "
+                             "span = last time + 1/fps - first time; sample k is the last frame with "
+                             "round((time - first time) * 5) <= k (the script checks this rule)",
         "tools": {"ffmpeg": subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True)
                   .stdout.split("\n")[0].split(" Copyright")[0],
                   "pillow": Image.__version__, "soundfile": soundfile.__version__,
                   "libsndfile": soundfile.__libsndfile_version__, "numpy": np.__version__},
     }
-    manifest_path.write_text(json.dumps({"conventions": manifest["conventions"], "fixtures": manifest["fixtures"]},
-                                        indent=1, ensure_ascii=False) + "\n")
+    ordered = {"conventions": manifest.pop("conventions"), **manifest}
+    manifest_path.write_text(json.dumps(ordered, indent=1, ensure_ascii=False) + "\n")
     counts = {}
     for entry in manifest["fixtures"]:
         key = (entry["modality"], "error" if entry["error"] else "ok")
