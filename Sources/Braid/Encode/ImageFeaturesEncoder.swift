@@ -40,8 +40,7 @@ public struct ImageFeaturesEncoder: Encoder {
         }
     }
 
-    /// The image's feature vector; `VideoFeaturesEncoder` pools these over frames.
-    func features(of image: Image) throws -> [Float] {
+    private func features(of image: Image) throws -> [Float] {
         let working = try workingImage(image)
         var vector: [Float] = []
         vector.reserveCapacity(dimension)
@@ -64,16 +63,19 @@ public struct ImageFeaturesEncoder: Encoder {
         guard image.width > 0 && image.height > 0 else {
             throw EncodeError.nothingToEncode(encoder: name, reason: "the image is \(image.width)×\(image.height)")
         }
-        let expected = image.pixelCount * image.channels
+        // Overflow-checked: the geometry comes from a file header and may be absurd.
+        let pixels = image.width.multipliedReportingOverflow(by: image.height)
+        let expected = pixels.partialValue.multipliedReportingOverflow(by: image.channels)
         let stored: Int
         switch image.samples {
         case .uint8(let bytes): stored = bytes.count
         case .float32(let floats): stored = floats.count
         }
-        guard stored >= expected else {
+        guard !pixels.overflow && !expected.overflow && stored >= expected.partialValue else {
+            let geometry = "\(image.width)×\(image.height)×\(image.channels)"
+            let needed = pixels.overflow || expected.overflow ? "more than fit in memory" : "\(expected.partialValue)"
             throw EncodeError.malformedInput(
-                encoder: name,
-                reason: "a \(image.width)×\(image.height)×\(image.channels) image holds \(stored) samples, not \(expected)")
+                encoder: name, reason: "a \(geometry) image holds \(stored) samples, not \(needed)")
         }
 
         let scale = min(1, Double(Self.workingSide) / Double(max(image.width, image.height)))
@@ -96,7 +98,9 @@ public struct ImageFeaturesEncoder: Encoder {
             }
         }
         let luminance = (0..<(width * height)).map { (pixel: Int) -> Float in
-            let red = rgb[pixel * 3], green = rgb[pixel * 3 + 1], blue = rgb[pixel * 3 + 2]
+            let red = rgb[pixel * 3]
+            let green = rgb[pixel * 3 + 1]
+            let blue = rgb[pixel * 3 + 2]
             return 0.299 * red + 0.587 * green + 0.114 * blue
         }
         return WorkingImage(width: width, height: height, rgb: rgb, luminance: luminance)
@@ -106,7 +110,9 @@ public struct ImageFeaturesEncoder: Encoder {
         var counts = [Float](repeating: 0, count: Self.colourBins)
         let pixelCount = image.width * image.height
         for pixel in 0..<pixelCount {
-            let red = image.rgb[pixel * 3], green = image.rgb[pixel * 3 + 1], blue = image.rgb[pixel * 3 + 2]
+            let red = image.rgb[pixel * 3]
+            let green = image.rgb[pixel * 3 + 1]
+            let blue = image.rgb[pixel * 3 + 2]
             let value = max(red, green, blue)
             let chroma = value - min(red, green, blue)
             let saturation = value > 0 ? chroma / value : 0
@@ -136,12 +142,14 @@ public struct ImageFeaturesEncoder: Encoder {
     }
 
     private func edgeHistogram(_ image: WorkingImage) -> [Float] {
-        let width = image.width, height = image.height
+        let width = image.width
+        let height = image.height
         let binWidth = Float.pi / Float(Self.orientationBins)
         var histogram = [Float](repeating: 0, count: Self.edgeBins)
         image.luminance.withUnsafeBufferPointer { luminance in
             for y in 0..<height {
-                let up = max(0, y - 1) * width, down = min(height - 1, y + 1) * width
+                let up = max(0, y - 1) * width
+                let down = min(height - 1, y + 1) * width
                 let cellRow = y * Self.cellsPerSide / height
                 for x in 0..<width {
                     let dx = luminance[y * width + min(width - 1, x + 1)] - luminance[y * width + max(0, x - 1)]

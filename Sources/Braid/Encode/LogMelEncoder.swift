@@ -18,6 +18,9 @@ import Foundation
 ///    deviation `ds`. The vector is `[m − mean(m), s, dm, ds]` (4 × 40 = 160 values), L2-normalised. Subtracting
 ///    the band-average of `m` removes the overall level, so the same sound played louder embeds alike; a clip
 ///    without any variation (digital silence) therefore embeds as all zeros.
+///
+/// Steps 2 to 6 agree with librosa 0.11 (`feature.melspectrogram`, `feature.delta(width=5, mode="nearest")`) to
+/// within 1e-4; `scripts/make-logmel-reference.py` makes the values the tests compare against.
 public struct LogMelEncoder: Encoder {
     public let name = "logmel"
     public let modality = Modality.audio
@@ -38,8 +41,7 @@ public struct LogMelEncoder: Encoder {
         }
     }
 
-    /// The statistics vector of one clip; `VideoFeaturesEncoder` uses it for soundtracks.
-    func features(of audio: Audio) throws -> [Float] {
+    private func features(of audio: Audio) throws -> [Float] {
         let frames = try logMelFrames(of: audio)
         return Self.statistics(of: frames.values, frameCount: frames.count)
     }
@@ -72,7 +74,8 @@ public struct LogMelEncoder: Encoder {
                         power[bin] = value.re * value.re + value.im * value.im
                     }
                     values.withUnsafeMutableBufferPointer { values in
-                        let energies = UnsafeMutableBufferPointer(rebasing: values[(frame * bands)..<((frame + 1) * bands)])
+                        let energies = UnsafeMutableBufferPointer(
+                            rebasing: values[(frame * bands)..<((frame + 1) * bands)])
                         power.withUnsafeBufferPointer { analysis.filterbank.apply(to: $0, into: energies) }
                         for band in energies.indices { energies[band] = log(energies[band] + Self.floor) }
                     }
@@ -96,15 +99,16 @@ public struct LogMelEncoder: Encoder {
         }
         let (means, deviations) = meanAndDeviation(frames, frameCount: frameCount)
         let (deltaMeans, deltaDeviations) = meanAndDeviation(deltas, frameCount: frameCount)
-        let level = means.reduce(0, +) / Float(bands)
-        var vector = means.map { $0 - level } + deviations + deltaMeans + deltaDeviations
+        // In Double, so a clip whose bands all share one mean (silence) centres to exactly zero.
+        let level = means.reduce(0, +) / Double(bands)
+        var vector = means.map { Float($0 - level) } + deviations + deltaMeans.map(Float.init) + deltaDeviations
         FeatureVector.normalize(&vector)
         return vector
     }
 
     /// Per band of `(frameCount, bandCount)` values: the mean and population standard deviation over frames.
-    private static func meanAndDeviation(_ values: [Float], frameCount: Int) -> (mean: [Float], deviation: [Float]) {
-        var means: [Float] = []
+    private static func meanAndDeviation(_ values: [Float], frameCount: Int) -> (mean: [Double], deviation: [Float]) {
+        var means: [Double] = []
         var deviations: [Float] = []
         for band in 0..<bandCount {
             var sum: Double = 0
@@ -115,7 +119,7 @@ public struct LogMelEncoder: Encoder {
                 let difference = Double(values[frame * bandCount + band]) - mean
                 squares += difference * difference
             }
-            means.append(Float(mean))
+            means.append(mean)
             deviations.append(Float((squares / Double(frameCount)).squareRoot()))
         }
         return (means, deviations)

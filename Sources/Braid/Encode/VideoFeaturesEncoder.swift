@@ -23,7 +23,9 @@ public struct VideoFeaturesEncoder: Encoder {
     ///   - frames: An image encoder, run on all sampled frames of a video in one batch.
     ///   - soundtrack: An audio encoder.
     public init(frames: any Encoder, soundtrack: any Encoder) {
-        precondition(frames.modality == .image && soundtrack.modality == .audio, "frame or soundtrack encoder of the wrong modality")
+        precondition(
+            frames.modality == .image && soundtrack.modality == .audio,
+            "frame or soundtrack encoder of the wrong modality")
         self.frames = frames
         self.soundtrack = soundtrack
     }
