@@ -97,6 +97,28 @@ cases["avg_pool2d"] = {
     "output": dump(F.avg_pool2d(x, (3, 2), stride=2, padding=1)),
 }
 
+# Optimizers: three steps from the same start with fixed gradients, parameters recorded after each.
+start = rand(6)
+gradients = [rand(6) for _ in range(3)]
+optimizers = {
+    "sgd_momentum": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.01),
+    "sgd_nesterov": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.1),
+    "adamw": lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1),
+}
+for name, make in optimizers.items():
+    parameter = torch.nn.Parameter(start.clone())
+    optimizer = make(parameter)
+    steps = []
+    for gradient in gradients:
+        parameter.grad = gradient.clone()
+        optimizer.step()
+        steps.append(dump(parameter))
+    cases["optim_" + name] = {
+        "inputs": {"start": dump(start), **{f"gradient{i}": dump(g) for i, g in enumerate(gradients)}},
+        "output": {"shape": [3, 6], "data": [v for step in steps for v in step["data"]]},
+    }
+
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "torch-reference.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}) + "\n")
 

@@ -18,7 +18,7 @@ final class OpsGradientTests: XCTestCase {
     func testUnaryFunctions() {
         // Offset from 0 so no element sits on ReLU's or abs's kink.
         let x = randomTensor([3, 5], seed: 4) + 0.05
-        for op: UnaryOp in [.relu, .sigmoid, .tanh, .silu, .softplus, .gelu, .geluTanh, .exp, .abs] {
+        for op: UnaryOp in [.relu, .sigmoid, .tanh, .silu, .softplus, .gelu, .geluTanh, .exp, .abs, .sin, .cos] {
             let report = GradCheck.check([x]) { $0[0].applying(op) }
             XCTAssertTrue(report.passed, "\(op): \(report)")
         }
@@ -63,6 +63,8 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsMatch([aT, shared]) { Tensor.matmul($0[0], $0[1], transposeA: true) }
         let sharedT = randomTensor([5, 4], seed: 15)
         assertGradientsMatch([a, sharedT]) { Tensor.matmul($0[0], $0[1], transposeB: true) }
+        assertGradientsMatch([aT, b]) { Tensor.matmul($0[0], $0[1], transposeA: true, alpha: -0.5) }
+        assertGradientsMatch([a, shared]) { Tensor.matmul($0[0], $0[1], alpha: 3) }
     }
 
     func testLinearWithFusedBias() {
@@ -81,8 +83,11 @@ final class OpsGradientTests: XCTestCase {
             Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: Size2D(height: 2, width: 1), padding: 1,
                 dilation: Size2D(height: 1, width: 2), groups: 2)
         }
-        // The 1×1 path skips im2col.
         assertGradientsMatch([x, randomTensor([3, 4, 1, 1], seed: 22)]) { Tensor.conv2d($0[0], weight: $0[1]) }
+        // A single image skips the batch-major reorderings.
+        assertGradientsMatch([randomTensor([1, 4, 5, 4], seed: 43), weight, bias]) {
+            Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, groups: 2)
+        }
     }
 
     func testConvTranspose2dAndConv1d() {
@@ -91,6 +96,9 @@ final class OpsGradientTests: XCTestCase {
         let bias = randomTensor([6], seed: 25)
         assertGradientsMatch([x, weight, bias]) {
             Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, groups: 2)
+        }
+        assertGradientsMatch([randomTensor([1, 4, 3, 2], seed: 44), weight, bias]) {
+            Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, groups: 2)
         }
         let signal = randomTensor([2, 3, 9], seed: 26)
         assertGradientsMatch([signal, randomTensor([4, 3, 3], seed: 27), randomTensor([4], seed: 28)]) {

@@ -50,10 +50,8 @@ extension Tensor {
     ) -> Tensor {
         let headSize = query.shape[query.rank - 1]
         let (queries, keys) = (query.shape[query.rank - 2], key.shape[key.rank - 2])
-        // Scale the smaller of q and the scores: q has Tq·D elements, the scores Tq·Tk.
-        let scaled = query * (scale ?? 1 / Float(headSize).squareRoot())
-        // (…, Tq, D) · (…, Tk, D)ᵀ -> (…, Tq, Tk)
-        var scores = matmul(scaled, key, transposeB: true)
+        // (…, Tq, D) · (…, Tk, D)ᵀ -> (…, Tq, Tk), the scale folded into the GEMM.
+        var scores = matmul(query, key, transposeB: true, alpha: scale ?? 1 / Float(headSize).squareRoot())
         if let mask { scores = scores + mask.additive(queries: queries, keys: keys) }
         // (…, Tq, Tk) · (…, Tk, Dv) -> (…, Tq, Dv)
         return matmul(scores.softmax(), value)

@@ -12,6 +12,7 @@ public struct Conv2d: Sendable {
     public let dilation: Size2D
     public let groups: Int
 
+    /// Loads or creates `weight` `(out, in/groups, kh, kw)` and, if `bias`, `bias` `(out)` in `scope`.
     public init(
         scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Size2D, stride: Size2D = 1,
         padding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true
@@ -42,6 +43,7 @@ public struct Conv1d: Sendable {
     public let dilation: Int
     public let groups: Int
 
+    /// Loads or creates `weight` `(out, in/groups, k)` and, if `bias`, `bias` `(out)` in `scope`.
     public init(
         scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
         dilation: Int = 1, groups: Int = 1, bias: Bool = true
@@ -71,6 +73,7 @@ public struct ConvTranspose2d: Sendable {
     public let dilation: Size2D
     public let groups: Int
 
+    /// Loads or creates `weight` `(in, out/groups, kh, kw)` and, if `bias`, `bias` `(out)` in `scope`.
     public init(
         scope: WeightScope, inChannels: Int, outChannels: Int, kernel: Size2D, stride: Size2D = 1,
         padding: Size2D = 0, outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, bias: Bool = true

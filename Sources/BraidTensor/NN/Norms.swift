@@ -7,6 +7,8 @@ public struct LayerNorm: Sendable {
     public let bias: Tensor?
     public let epsilon: Float
 
+    /// Loads or creates `weight` (ones) and `bias` (zeros) of length `dimension` in `scope`.
+    /// - Parameter affine: Without it, the layer only normalises and has no parameters.
     public init(scope: WeightScope, dimension: Int, epsilon: Float = 1e-5, affine: Bool = true) throws {
         weight = affine ? try scope.parameter("weight", shape: [dimension], initializer: .ones) : nil
         bias = affine ? try scope.parameter("bias", shape: [dimension], initializer: .zeros) : nil
@@ -27,6 +29,8 @@ public struct GroupNorm: Sendable {
     public let bias: Tensor?
     public let epsilon: Float
 
+    /// Loads or creates per-channel `weight` (ones) and `bias` (zeros) in `scope`.
+    /// - Parameter groups: Must divide `channels`.
     public init(scope: WeightScope, groups: Int, channels: Int, epsilon: Float = 1e-5, affine: Bool = true) throws {
         precondition(channels % groups == 0, "\(channels) channels do not split into \(groups) groups")
         self.groups = groups

@@ -27,7 +27,9 @@ extension Tensor {
         let output = Tensor.uninitialized(outputShape)
         let (pa, pb, po) = (a.pointer, b.pointer, output.pointer)
         if a.shape == b.shape {
-            for index in 0..<output.count { po[index] = Kernel.apply(pa[index], pb[index]) }
+            Parallel.forEachChunk(output.count) { range in
+                for index in range { po[index] = Kernel.apply(pa[index], pb[index]) }
+            }
             return output
         }
         let plan = BroadcastPlan(output: outputShape, a: a.shape, b: b.shape)
@@ -115,6 +117,7 @@ extension Tensor {
         }
     }
 
+    /// Negation and tensor–scalar arithmetic, all through `affine(scale:shift:)`.
     public static prefix func - (x: Tensor) -> Tensor { x.affine(scale: -1) }
     public static func + (x: Tensor, scalar: Float) -> Tensor { x.affine(scale: 1, shift: scalar) }
     public static func + (scalar: Float, x: Tensor) -> Tensor { x.affine(scale: 1, shift: scalar) }

@@ -6,14 +6,18 @@
 /// A pair of (height, width) values: stride, padding, dilation or kernel size. An integer literal
 /// sets both.
 public struct Size2D: Sendable, Equatable, ExpressibleByIntegerLiteral {
+    /// The vertical value.
     public var height: Int
+    /// The horizontal value.
     public var width: Int
 
+    /// A pair with separate vertical and horizontal values.
     public init(height: Int, width: Int) {
         self.height = height
         self.width = width
     }
 
+    /// The same value for both axes.
     public init(integerLiteral value: Int) {
         self.init(height: value, width: value)
     }
@@ -47,43 +51,76 @@ struct ConvGeometry {
     var patchLength: Int { channels * kernel.height * kernel.width }
     /// Columns of the column matrix: one per output position.
     var positions: Int { outHeight * outWidth }
-    /// A 1×1 kernel with unit stride and no padding reads the image as its own column matrix.
-    var isPointwise: Bool {
-        kernel == 1 && stride == 1 && padding == 0
+
+    /// The output columns whose input column lies inside the image for kernel column `kernelColumn`:
+    /// outside this range a patch reads padding.
+    private func validOutputColumns(kernelColumn: Int) -> Range<Int> {
+        let base = kernelColumn * dilation.width - padding.width  // input column of output column 0
+        let lower = base >= 0 ? 0 : (-base + stride.width - 1) / stride.width
+        let upper = base > width - 1 ? 0 : Swift.min(outWidth, (width - 1 - base) / stride.width + 1)
+        return Swift.min(lower, upper)..<upper
     }
 
-    /// Visits every (column-matrix index, image index or nil for padding) pair in column order.
+    /// Calls `body(columnRow, imageRow, inputColumnOfFirstOutput, validOutputColumns)` for every row
+    /// of output positions of every patch element; `imageRow` is nil where the kernel row reads
+    /// padding. Both copies below are this walk, one forwards and one adding back.
+    /// - Parameter rowStride: Elements between patch rows of the column matrix (≥ positions;
+    ///   larger when several images share one matrix side by side).
     @inline(__always)
-    private func forEachPatchElement(_ body: (_ column: Int, _ pixel: Int?) -> Void) {
-        var column = 0
+    private func forEachOutputRow(
+        rowStride: Int, _ body: (_ columnRow: Int, _ imageRow: Int?, _ base: Int, _ valid: Range<Int>) -> Void
+    ) {
+        var patchRow = 0
         for channel in 0..<channels {
             for kernelRow in 0..<kernel.height {
                 for kernelColumn in 0..<kernel.width {
+                    let valid = validOutputColumns(kernelColumn: kernelColumn)
+                    let base = kernelColumn * dilation.width - padding.width
                     for outRow in 0..<outHeight {
                         let row = outRow * stride.height - padding.height + kernelRow * dilation.height
-                        let rowInside = row >= 0 && row < height
-                        let rowStart = (channel * height + row) * width
-                        for outColumn in 0..<outWidth {
-                            let x = outColumn * stride.width - padding.width + kernelColumn * dilation.width
-                            body(column, rowInside && x >= 0 && x < width ? rowStart + x : nil)
-                            column += 1
-                        }
+                        body(
+                            patchRow * rowStride + outRow * outWidth,
+                            row >= 0 && row < height ? (channel * height + row) * width : nil, base, valid)
                     }
+                    patchRow += 1
                 }
             }
         }
     }
 
-    /// Copies image `(channels, height, width)` into columns `(patchLength, positions)`.
-    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
-        forEachPatchElement { column, pixel in columns[column] = pixel.map { image[$0] } ?? 0 }
+    /// Copies image `(channels, height, width)` into columns `(patchLength, positions)`, whose
+    /// rows lie `rowStride` elements apart (default: packed).
+    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let step = stride.width
+        forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
+            let target = columns + columnRow
+            guard let imageRow, !valid.isEmpty else {
+                target.update(repeating: 0, count: outWidth)
+                return
+            }
+            target.update(repeating: 0, count: valid.lowerBound)
+            let source = image + imageRow + base
+            if step == 1 {
+                (target + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+            } else {
+                for column in valid { target[column] = source[column * step] }
+            }
+            (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
+        }
     }
 
     /// Adds columns `(patchLength, positions)` back onto image `(channels, height, width)`: the
     /// adjoint of `im2col`, so overlapping patches sum.
-    func col2im(_ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>) {
-        forEachPatchElement { column, pixel in
-            if let pixel { image[pixel] += columns[column] }
+    func col2im(_ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let step = stride.width
+        forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
+            guard let imageRow else { return }
+            let (source, target) = (columns + columnRow, image + imageRow + base)
+            if step == 1 {
+                for column in valid { target[column] += source[column] }
+            } else {
+                for column in valid { target[column * step] += source[column] }
+            }
         }
     }
 }
@@ -127,58 +164,66 @@ extension Tensor {
             dilation: dilation)
         let (patch, positions) = (geometry.patchLength, geometry.positions)
         precondition(positions > 0, "conv2d output would be empty for input \(x.shape)")
-        let output = Tensor.uninitialized([batch, outChannels, geometry.outHeight, geometry.outWidth])
         let imageSize = groupIn * geometry.height * geometry.width
-        let columns = geometry.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: patch * positions)
-        defer { columns?.deallocate() }
+        // Every sample's columns side by side, (G, K, N·P), so each group is one GEMM with N·P
+        // columns rather than N small ones. Kept for the weight gradient when recording.
+        let columnsPerGroup = patch * batch * positions
+        let columns = Tensor.uninitialized([groups, patch, batch * positions])
         for n in 0..<batch {
             for group in 0..<groups {
-                let image = x.pointer + (n * groups + group) * imageSize
-                if let columns { geometry.im2col(image, into: columns) }
-                // (O/G, K) · (K, P) -> (O/G, P)
-                BLAS.gemm(
-                    transposeA: false, transposeB: false, m: groupOut, n: positions, k: patch,
-                    a: weight.pointer + group * groupOut * patch, lda: patch, b: columns ?? image, ldb: positions,
-                    c: output.pointer + (n * groups + group) * groupOut * positions, ldc: positions)
+                geometry.im2col(
+                    x.pointer + (n * groups + group) * imageSize,
+                    into: columns.pointer + group * columnsPerGroup + n * positions, rowStride: batch * positions)
             }
         }
-        if let bias { output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: positions) }
+        // (O/G, K) · (K, N·P) -> (O/G, N·P) per group, i.e. (G, O/G, N, P) in all.
+        let product = Tensor.uninitialized([groups, groupOut, batch, positions])
+        for group in 0..<groups {
+            BLAS.gemm(
+                transposeA: false, transposeB: false, m: groupOut, n: batch * positions, k: patch,
+                a: weight.pointer + group * groupOut * patch, lda: patch,
+                b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
+                c: product.pointer + group * groupOut * batch * positions, ldc: batch * positions)
+        }
+        // (G, O/G, N, P) -> (N, O, P): a view when N = 1.
+        let output = batch == 1 ? product : product.reshapedView([outChannels, batch, positions]).permuted([1, 0, 2])
+        let result = output.reshapedView([batch, outChannels, geometry.outHeight, geometry.outWidth])
+        if let bias { result.addChannelBias(bias, batch: batch, channels: outChannels, spatial: positions) }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-        return record(output, inputs: inputs) { gradient, _ in
-            let inputGradient = x.requiresGrad ? Tensor.zeros(x.shape) : nil
-            let weightGradient = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: patch * positions)
-            defer { scratch.deallocate() }
-            for n in 0..<batch {
+        return record(result, inputs: inputs) { gradient, _ in
+            // (N, O, P) -> (O, N, P) = (G, O/G, N·P), the layout of the forward product.
+            let outputGradient = batch == 1 ? gradient : gradient.reshapedView([batch, outChannels, positions]).permuted([1, 0, 2])
+            var weightGradient: Tensor? = nil
+            if weight.requiresGrad {
+                let result = Tensor.uninitialized(weight.shape)
                 for group in 0..<groups {
-                    let image = x.pointer + (n * groups + group) * imageSize
-                    let outputGradient = gradient.pointer + (n * groups + group) * groupOut * positions
-                    let groupWeight = weight.pointer + group * groupOut * patch
-                    if let weightGradient {
-                        let patches: UnsafePointer<Float>
-                        if geometry.isPointwise {
-                            patches = UnsafePointer(image)
-                        } else {
-                            geometry.im2col(image, into: scratch)
-                            patches = UnsafePointer(scratch)
-                        }
-                        // dW (O/G, K) += dY (O/G, P) · columnsᵀ (P, K)
-                        BLAS.gemm(
-                            transposeA: false, transposeB: true, m: groupOut, n: patch, k: positions,
-                            a: outputGradient, lda: positions, b: patches, ldb: positions,
-                            beta: 1, c: weightGradient.pointer + group * groupOut * patch, ldc: patch)
-                    }
-                    if let inputGradient {
-                        let target = inputGradient.pointer + (n * groups + group) * imageSize
-                        // dColumns (K, P) = Wᵀ (K, O/G) · dY (O/G, P), then folded back onto the image.
-                        BLAS.gemm(
-                            transposeA: true, transposeB: false, m: patch, n: positions, k: groupOut,
-                            a: groupWeight, lda: patch, b: outputGradient, ldb: positions,
-                            beta: geometry.isPointwise ? 1 : 0, c: geometry.isPointwise ? target : scratch,
-                            ldc: positions)
-                        if !geometry.isPointwise { geometry.col2im(scratch, addingInto: target) }
+                    // dW (O/G, K) = dY (O/G, N·P) · columnsᵀ (N·P, K)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: groupOut, n: patch, k: batch * positions,
+                        a: outputGradient.pointer + group * groupOut * batch * positions, lda: batch * positions,
+                        b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
+                        c: result.pointer + group * groupOut * patch, ldc: patch)
+                }
+                weightGradient = result
+            }
+            var inputGradient: Tensor? = nil
+            if x.requiresGrad {
+                let result = Tensor.zeros(x.shape)
+                let columnGradient = Tensor.uninitialized([patch, batch * positions])
+                for group in 0..<groups {
+                    // dColumns (K, N·P) = Wᵀ (K, O/G) · dY (O/G, N·P), folded back onto each image.
+                    BLAS.gemm(
+                        transposeA: true, transposeB: false, m: patch, n: batch * positions, k: groupOut,
+                        a: weight.pointer + group * groupOut * patch, lda: patch,
+                        b: outputGradient.pointer + group * groupOut * batch * positions, ldb: batch * positions,
+                        c: columnGradient.pointer, ldc: batch * positions)
+                    for n in 0..<batch {
+                        geometry.col2im(
+                            columnGradient.pointer + n * positions,
+                            addingInto: result.pointer + (n * groups + group) * imageSize, rowStride: batch * positions)
                     }
                 }
+                inputGradient = result
             }
             return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
         }
@@ -212,46 +257,60 @@ extension Tensor {
         let (patch, positions) = (geometry.patchLength, geometry.positions)
         let outputImage = groupOut * outHeight * outWidth
         let output = Tensor.zeros([batch, outChannels, outHeight, outWidth])
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * positions)
-        defer { columns.deallocate() }
-        for n in 0..<batch {
-            for group in 0..<groups {
-                // columns (K, P) = Wᵀ (K, C/G) · x (C/G, P), folded onto the output image.
-                BLAS.gemm(
-                    transposeA: true, transposeB: false, m: patch, n: positions, k: groupIn,
-                    a: weight.pointer + group * groupIn * patch, lda: patch,
-                    b: x.pointer + (n * groups + group) * groupIn * positions, ldb: positions,
-                    c: columns, ldc: positions)
-                geometry.col2im(columns, addingInto: output.pointer + (n * groups + group) * outputImage)
+        let span = batch * positions
+        // (N, C, P) -> (C, N, P) = (G, C/G, N·P): every sample side by side, one GEMM per group.
+        let samples = batch == 1 ? x : x.reshapedView([batch, inChannels, positions]).permuted([1, 0, 2])
+        let columns = Tensor.uninitialized([patch, span])
+        for group in 0..<groups {
+            // columns (K, N·P) = Wᵀ (K, C/G) · x (C/G, N·P), folded onto each output image.
+            BLAS.gemm(
+                transposeA: true, transposeB: false, m: patch, n: span, k: groupIn,
+                a: weight.pointer + group * groupIn * patch, lda: patch,
+                b: samples.pointer + group * groupIn * span, ldb: span, c: columns.pointer, ldc: span)
+            for n in 0..<batch {
+                geometry.col2im(
+                    columns.pointer + n * positions, addingInto: output.pointer + (n * groups + group) * outputImage,
+                    rowStride: span)
             }
         }
         if let bias { output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth) }
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return record(output, inputs: inputs) { gradient, _ in
-            let inputGradient = x.requiresGrad ? Tensor.uninitialized(x.shape) : nil
-            let weightGradient = weight.requiresGrad ? Tensor.zeros(weight.shape) : nil
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: patch * positions)
-            defer { scratch.deallocate() }
+            // The gradient's patches, (G, K, N·P), laid out like the forward columns.
+            let gradientColumns = Tensor.uninitialized([groups, patch, span])
             for n in 0..<batch {
                 for group in 0..<groups {
-                    geometry.im2col(gradient.pointer + (n * groups + group) * outputImage, into: scratch)
-                    let groupWeight = weight.pointer + group * groupIn * patch
-                    let image = x.pointer + (n * groups + group) * groupIn * positions
-                    if let inputGradient {
-                        // dx (C/G, P) = W (C/G, K) · columns (K, P)
-                        BLAS.gemm(
-                            transposeA: false, transposeB: false, m: groupIn, n: positions, k: patch,
-                            a: groupWeight, lda: patch, b: scratch, ldb: positions,
-                            c: inputGradient.pointer + (n * groups + group) * groupIn * positions, ldc: positions)
-                    }
-                    if let weightGradient {
-                        // dW (C/G, K) += x (C/G, P) · columnsᵀ (P, K)
-                        BLAS.gemm(
-                            transposeA: false, transposeB: true, m: groupIn, n: patch, k: positions,
-                            a: image, lda: positions, b: scratch, ldb: positions,
-                            beta: 1, c: weightGradient.pointer + group * groupIn * patch, ldc: patch)
-                    }
+                    geometry.im2col(
+                        gradient.pointer + (n * groups + group) * outputImage,
+                        into: gradientColumns.pointer + group * patch * span + n * positions, rowStride: span)
                 }
+            }
+            var inputGradient: Tensor? = nil
+            if x.requiresGrad {
+                let result = Tensor.uninitialized([inChannels, batch, positions])
+                for group in 0..<groups {
+                    // dx (C/G, N·P) = W (C/G, K) · columns (K, N·P)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: false, m: groupIn, n: span, k: patch,
+                        a: weight.pointer + group * groupIn * patch, lda: patch,
+                        b: gradientColumns.pointer + group * patch * span, ldb: span,
+                        c: result.pointer + group * groupIn * span, ldc: span)
+                }
+                // (C, N, P) -> (N, C, H, W)
+                inputGradient = (batch == 1 ? result : result.permuted([1, 0, 2])).reshapedView(x.shape)
+            }
+            var weightGradient: Tensor? = nil
+            if weight.requiresGrad {
+                let result = Tensor.uninitialized(weight.shape)
+                for group in 0..<groups {
+                    // dW (C/G, K) = x (C/G, N·P) · columnsᵀ (N·P, K)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: groupIn, n: patch, k: span,
+                        a: samples.pointer + group * groupIn * span, lda: span,
+                        b: gradientColumns.pointer + group * patch * span, ldb: span,
+                        c: result.pointer + group * groupIn * patch, ldc: patch)
+                }
+                weightGradient = result
             }
             return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
         }

@@ -6,8 +6,10 @@ extension Tensor {
     ///
     /// `a` is `(…, M, K)` (or `(…, K, M)` with `transposeA`), `b` is `(…, K, N)` (or `(…, N, K)`).
     /// The leading (batch) axes must be equal, or `b` may be 2-D and shared by every batch.
-    /// Result: `(…, M, N)`.
-    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+    /// Result: `(…, M, N)`, times `alpha` (a scale folded into the GEMM, as attention's 1/√D).
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, alpha: Float = 1
+    ) -> Tensor {
         precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         let batchShape = Array(a.shape.dropLast(2))
         let sharedB = b.rank == 2
@@ -22,12 +24,12 @@ extension Tensor {
         if sharedB && !transposeA {
             // Every batch shares B: fold the batch into M for one large GEMM.
             BLAS.gemm(
-                transposeA: false, transposeB: transposeB, m: batches * m, n: n, k: k,
+                transposeA: false, transposeB: transposeB, m: batches * m, n: n, k: k, alpha: alpha,
                 a: a.pointer, lda: aColumns, b: b.pointer, ldb: bColumns, c: output.pointer, ldc: n)
         } else {
             for batch in 0..<batches {
                 BLAS.gemm(
-                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                    transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                     a: a.pointer + batch * aRows * aColumns, lda: aColumns,
                     b: b.pointer + (sharedB ? 0 : batch * bRows * bColumns), ldb: bColumns,
                     c: output.pointer + batch * m * n, ldc: n)
@@ -37,20 +39,21 @@ extension Tensor {
             // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G, transposed back where stored so.
             let gradientA: Tensor? =
                 !a.requiresGrad ? nil
-                : transposeA
-                    ? matmul(b, gradient, transposeA: transposeB, transposeB: true)
-                    : matmul(gradient, b, transposeB: !transposeB)
+                : !transposeA ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha)
+                : sharedB ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha).transposed()
+                : matmul(b, gradient, transposeA: transposeB, transposeB: true, alpha: alpha)
             var gradientB: Tensor? = nil
             if b.requiresGrad {
                 if sharedB && !transposeA {
                     let foldedA = a.reshapedView([batches * m, k])
                     let foldedG = gradient.reshapedView([batches * m, n])
                     gradientB = transposeB
-                        ? matmul(foldedG, foldedA, transposeA: true) : matmul(foldedA, foldedG, transposeA: true)
+                        ? matmul(foldedG, foldedA, transposeA: true, alpha: alpha)
+                        : matmul(foldedA, foldedG, transposeA: true, alpha: alpha)
                 } else {
                     let perBatch = transposeB
-                        ? matmul(gradient, a, transposeA: true, transposeB: transposeA)
-                        : matmul(a, gradient, transposeA: !transposeA)
+                        ? matmul(gradient, a, transposeA: true, transposeB: transposeA, alpha: alpha)
+                        : matmul(a, gradient, transposeA: !transposeA, alpha: alpha)
                     gradientB = sharedB ? perBatch.reshapedView([batches, bRows, bColumns]).sum(axes: [0]) : perBatch
                 }
             }

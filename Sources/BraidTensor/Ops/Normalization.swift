@@ -17,21 +17,25 @@ extension Tensor {
         let output = Tensor.uninitialized(shape)
         // x̂ and 1/σ per row, kept for backward.
         let normalized = weight == nil && bias == nil ? output : Tensor.uninitialized(shape)
-        var inverseDeviations = [Float](repeating: 0, count: rows)
-        for row in 0..<rows {
-            let (source, target) = (pointer + row * width, normalized.pointer + row * width)
-            var mean: Float = 0
-            for i in 0..<width { mean += source[i] }
-            mean /= Float(width)
-            var variance: Float = 0
-            for i in 0..<width { variance += (source[i] - mean) * (source[i] - mean) }
-            let inverseDeviation = 1 / (variance / Float(width) + epsilon).squareRoot()
-            inverseDeviations[row] = inverseDeviation
-            for i in 0..<width { target[i] = (source[i] - mean) * inverseDeviation }
-            if weight != nil || bias != nil {
+        let inverseDeviations = Tensor.uninitialized([rows])
+        let (scale, shift) = (weight?.pointer, bias?.pointer)
+        Parallel.forEachChunk(rows, costPerItem: width) { chunk in
+            for row in chunk {
+                let (source, target) = (pointer + row * width, normalized.pointer + row * width)
+                var mean: Float = 0
+                for i in 0..<width { mean += source[i] }
+                mean /= Float(width)
+                var variance: Float = 0
+                for i in 0..<width { variance += (source[i] - mean) * (source[i] - mean) }
+                let inverseDeviation = 1 / (variance / Float(width) + epsilon).squareRoot()
+                inverseDeviations.pointer[row] = inverseDeviation
+                for i in 0..<width { target[i] = (source[i] - mean) * inverseDeviation }
                 let out = output.pointer + row * width
-                for i in 0..<width {
-                    out[i] = target[i] * (weight?.pointer[i] ?? 1) + (bias?.pointer[i] ?? 0)
+                switch (scale, shift) {
+                case (let scale?, let shift?): for i in 0..<width { out[i] = target[i] * scale[i] + shift[i] }
+                case (let scale?, nil): for i in 0..<width { out[i] = target[i] * scale[i] }
+                case (nil, let shift?): for i in 0..<width { out[i] = target[i] + shift[i] }
+                case (nil, nil): break  // `normalized` is `output`
                 }
             }
         }
@@ -39,24 +43,29 @@ extension Tensor {
         return Tensor.record(output, inputs: inputs) { gradient, _ in
             // With ĝ = g·weight: dx = (ĝ - mean(ĝ) - x̂·mean(ĝ·x̂)) / σ.
             let inputGradient = Tensor.uninitialized(self.shape)
-            let weightGradient = weight.map { _ in Tensor.zeros([width]) }
-            for row in 0..<rows {
-                let (g, xHat) = (gradient.pointer + row * width, normalized.pointer + row * width)
-                var (meanG, meanGX): (Float, Float) = (0, 0)
-                for i in 0..<width {
-                    let scaled = g[i] * (weight?.pointer[i] ?? 1)
-                    meanG += scaled
-                    meanGX += scaled * xHat[i]
+            Parallel.forEachChunk(rows, costPerItem: width) { chunk in
+                for row in chunk {
+                    let (g, xHat) = (gradient.pointer + row * width, normalized.pointer + row * width)
+                    // ĝ, written into the input gradient's row and then corrected in place.
+                    let target = inputGradient.pointer + row * width
+                    if let scale {
+                        for i in 0..<width { target[i] = g[i] * scale[i] }
+                    } else {
+                        target.update(from: g, count: width)
+                    }
+                    var (meanG, meanGX): (Float, Float) = (0, 0)
+                    for i in 0..<width {
+                        meanG += target[i]
+                        meanGX += target[i] * xHat[i]
+                    }
+                    meanG /= Float(width)
+                    meanGX /= Float(width)
+                    let inverseDeviation = inverseDeviations.pointer[row]
+                    for i in 0..<width { target[i] = (target[i] - meanG - xHat[i] * meanGX) * inverseDeviation }
                 }
-                meanG /= Float(width)
-                meanGX /= Float(width)
-                let target = inputGradient.pointer + row * width
-                for i in 0..<width {
-                    let scaled = g[i] * (weight?.pointer[i] ?? 1)
-                    target[i] = (scaled - meanG - xHat[i] * meanGX) * inverseDeviations[row]
-                }
-                if let weightGradient { for i in 0..<width { weightGradient.pointer[i] += g[i] * xHat[i] } }
             }
+            // Σ over rows of g·x̂ and of g; one thread, as every row adds into the same vector.
+            let weightGradient = weight.map { _ in (gradient * normalized).reshapedView([rows, width]).sum(axes: [0]) }
             let biasGradient = bias.map { _ in gradient.reshapedView([rows, width]).sum(axes: [0]) }
             return [inputGradient] + (weight.map { _ in [weightGradient] } ?? []) + (bias.map { _ in [biasGradient] } ?? [])
         }

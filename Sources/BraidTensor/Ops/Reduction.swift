@@ -86,4 +86,29 @@ extension Tensor {
             return [inputGradient]
         }
     }
+
+    /// The index of the largest element along `axis` (the first, on ties), for each position of
+    /// the other axes, row-major: class predictions. Not differentiable.
+    public func argmax(axis: Int) -> [Int] {
+        let axis = Shape.axis(axis, rank: rank)
+        let (outer, n, inner) = Shape.split(shape, at: axis)
+        precondition(n > 0, "argmax over an empty axis")
+        var indices = [Int](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let column = pointer + o * n * inner + i
+                var best = column[0]
+                for j in 1..<Swift.max(n, 1) where column[j * inner] > best {
+                    best = column[j * inner]
+                    indices[o * inner + i] = j
+                }
+            }
+        }
+        return indices
+    }
+
+    /// The index of the smallest element along `axis` (nearest codebook entry by distance).
+    public func argmin(axis: Int) -> [Int] {
+        withNoGrad { (-self).argmax(axis: axis) }
+    }
 }

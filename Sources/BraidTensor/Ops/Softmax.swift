@@ -10,11 +10,9 @@ extension Tensor {
             let (source, target) = (pointer + row * width, output.pointer + row * width)
             var peak = -Float.infinity
             for i in 0..<width { peak = Swift.max(peak, source[i]) }
+            for i in 0..<width { target[i] = VectorMath.exp(source[i] - peak) }
             var total: Float = 0
-            for i in 0..<width {
-                target[i] = Foundation.exp(source[i] - peak)
-                total += target[i]
-            }
+            for i in 0..<width { total += target[i] }
             let inverse = 1 / total
             for i in 0..<width { target[i] *= inverse }
         }
@@ -38,8 +36,10 @@ extension Tensor {
             let (source, target) = (pointer + row * width, output.pointer + row * width)
             var peak = -Float.infinity
             for i in 0..<width { peak = Swift.max(peak, source[i]) }
+            // The exponentials go through `target`, which is then overwritten.
+            for i in 0..<width { target[i] = VectorMath.exp(source[i] - peak) }
             var total: Float = 0
-            for i in 0..<width { total += Foundation.exp(source[i] - peak) }
+            for i in 0..<width { total += target[i] }
             let shift = peak + Foundation.log(total)
             for i in 0..<width { target[i] = source[i] - shift }
         }
@@ -50,14 +50,17 @@ extension Tensor {
                 let (g, y, target) = (gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width)
                 var total: Float = 0
                 for i in 0..<width { total += g[i] }
-                for i in 0..<width { target[i] = g[i] - Foundation.exp(y[i]) * total }
+                for i in 0..<width { target[i] = g[i] - VectorMath.exp(y[i]) * total }
             }
             return [inputGradient]
         }
     }
 
+    /// Runs `body` for every row of `width` elements, rows split across the thread budget.
     @inline(__always)
     private func forEachRow(width: Int, _ body: (Int) -> Void) {
-        for row in 0..<(count / Swift.max(width, 1)) { body(row) }
+        Parallel.forEachChunk(count / Swift.max(width, 1), costPerItem: width) { rows in
+            for row in rows { body(row) }
+        }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// The elementwise functions of one tensor, each with its derivative beside it.
 public enum UnaryOp: Sendable {
-    case exp, log, sqrt, abs
+    case exp, log, sqrt, abs, sin, cos
     case relu, sigmoid, tanh, silu, softplus
     /// GELU with the exact Gaussian CDF, `0.5·x·(1 + erf(x/√2))` (BERT, PyTorch's default).
     case gelu
@@ -17,24 +17,33 @@ public enum UnaryOp: Sendable {
     /// Applies the function to `count` elements from `source` into `target` (which may alias it).
     func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .exp: for i in 0..<count { target[i] = Foundation.exp(source[i]) }
+        case .exp: for i in 0..<count { target[i] = VectorMath.exp(source[i]) }
         case .log: for i in 0..<count { target[i] = Foundation.log(source[i]) }
         case .sqrt: for i in 0..<count { target[i] = source[i].squareRoot() }
         case .abs: for i in 0..<count { target[i] = Swift.abs(source[i]) }
+        case .sin: for i in 0..<count { target[i] = Foundation.sin(source[i]) }
+        case .cos: for i in 0..<count { target[i] = Foundation.cos(source[i]) }
         case .relu: for i in 0..<count { target[i] = Swift.max(source[i], 0) }
-        case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + Foundation.exp(-source[i])) }
+        case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + VectorMath.exp(-source[i])) }
         case .tanh: for i in 0..<count { target[i] = Foundation.tanh(source[i]) }
-        case .silu: for i in 0..<count { target[i] = source[i] / (1 + Foundation.exp(-source[i])) }
+        case .silu: for i in 0..<count { target[i] = source[i] / (1 + VectorMath.exp(-source[i])) }
         case .softplus:
             // max(x, 0) + log1p(exp(-|x|)): never overflows.
             for i in 0..<count { target[i] = Swift.max(source[i], 0) + log1p(Foundation.exp(-Swift.abs(source[i]))) }
         case .gelu:
-            for i in 0..<count { target[i] = 0.5 * source[i] * (1 + erf(source[i] * Self.inverseSquareRootTwo)) }
+            for i in 0..<count { target[i] = 0.5 * source[i] * (1 + VectorMath.erf(source[i] * Self.inverseSquareRootTwo)) }
         case .geluTanh:
             for i in 0..<count {
                 let x = source[i]
                 target[i] = 0.5 * x * (1 + Foundation.tanh(Self.tanhGeluScale * (x + 0.044715 * x * x * x)))
             }
+        }
+    }
+
+    /// `apply` with the elements split across the thread budget.
+    func applyInChunks(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forEachChunk(count) { range in
+            apply(source + range.lowerBound, target + range.lowerBound, count: range.count)
         }
     }
 
@@ -46,17 +55,19 @@ public enum UnaryOp: Sendable {
         case .log: return 1 / x
         case .sqrt: return 0.5 / y
         case .abs: return x > 0 ? 1 : (x < 0 ? -1 : 0)
+        case .sin: return Foundation.cos(x)
+        case .cos: return -Foundation.sin(x)
         case .relu: return x > 0 ? 1 : 0
         case .sigmoid: return y * (1 - y)
         case .tanh: return 1 - y * y
         case .silu:
-            let s = 1 / (1 + Foundation.exp(-x))
+            let s = 1 / (1 + VectorMath.exp(-x))
             return s * (1 + x * (1 - s))
-        case .softplus: return 1 / (1 + Foundation.exp(-x))
+        case .softplus: return 1 / (1 + VectorMath.exp(-x))
         case .gelu:
             // Φ(x) + x·φ(x)
-            return 0.5 * (1 + erf(x * Self.inverseSquareRootTwo))
-                + x * Self.inverseSquareRootTwoPi * Foundation.exp(-0.5 * x * x)
+            return 0.5 * (1 + VectorMath.erf(x * Self.inverseSquareRootTwo))
+                + x * Self.inverseSquareRootTwoPi * VectorMath.exp(-0.5 * x * x)
         case .geluTanh:
             let t = Foundation.tanh(Self.tanhGeluScale * (x + 0.044715 * x * x * x))
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Self.tanhGeluScale * (1 + 3 * 0.044715 * x * x)
@@ -68,11 +79,13 @@ extension Tensor {
     /// Applies `op` elementwise, recording its derivative.
     public func applying(_ op: UnaryOp) -> Tensor {
         let output = Tensor.uninitialized(shape)
-        op.apply(pointer, output.pointer, count: count)
+        op.applyInChunks(pointer, output.pointer, count: count)
         return Tensor.record(output, inputs: [self]) { gradient, output in
             let inputGradient = Tensor.uninitialized(self.shape)
             let (x, y, g, target) = (self.pointer, output.pointer, gradient.pointer, inputGradient.pointer)
-            for i in 0..<self.count { target[i] = g[i] * op.derivative(x: x[i], y: y[i]) }
+            Parallel.forEachChunk(self.count) { range in
+                for i in range { target[i] = g[i] * op.derivative(x: x[i], y: y[i]) }
+            }
             return [inputGradient]
         }
     }
@@ -82,16 +95,27 @@ extension Tensor {
     func applyingInPlaceIfUnrecorded(_ op: UnaryOp?) -> Tensor {
         guard let op else { return self }
         guard !Tensor.willRecord(self) else { return applying(op) }
-        op.apply(pointer, pointer, count: count)
+        op.applyInChunks(pointer, pointer, count: count)
         return self
     }
 
+    /// Elementwise eˣ.
     public func exp() -> Tensor { applying(.exp) }
+    /// Elementwise natural logarithm.
     public func log() -> Tensor { applying(.log) }
+    /// Elementwise square root.
     public func sqrt() -> Tensor { applying(.sqrt) }
+    /// Elementwise absolute value (derivative 0 at 0).
     public func abs() -> Tensor { applying(.abs) }
+    /// Elementwise sine (timestep embeddings).
+    public func sin() -> Tensor { applying(.sin) }
+    /// Elementwise cosine.
+    public func cos() -> Tensor { applying(.cos) }
+    /// max(x, 0).
     public func relu() -> Tensor { applying(.relu) }
+    /// 1 / (1 + e⁻ˣ).
     public func sigmoid() -> Tensor { applying(.sigmoid) }
+    /// Hyperbolic tangent.
     public func tanh() -> Tensor { applying(.tanh) }
     /// x · sigmoid(x), also called swish.
     public func silu() -> Tensor { applying(.silu) }

@@ -15,6 +15,12 @@ public final class Adam: Optimizer {
     private var secondMoments: [[Float]]
     private var steps = 0
 
+    /// - Parameters:
+    ///   - parameters: The tensors to update (e.g. `scope.store.parameters`).
+    ///   - beta1: Decay of the first-moment (mean) estimate.
+    ///   - beta2: Decay of the second-moment (uncentred variance) estimate.
+    ///   - epsilon: Added to √v̂ so the step stays finite.
+    ///   - weightDecay: L2 penalty (Adam) or decoupled shrink rate (AdamW).
     public init(
         parameters: [Tensor], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
         epsilon: Float = 1e-8, weightDecay: Float = 0, decoupledWeightDecay: Bool = false
@@ -40,6 +46,7 @@ public final class Adam: Optimizer {
             weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// Updates every parameter that has a gradient, with bias-corrected moments.
     public func step() {
         steps += 1
         let correction1 = 1 - Foundation.pow(beta1, Float(steps))

@@ -8,6 +8,11 @@ public final class SGD: Optimizer {
     public let nesterov: Bool
     private var velocities: [[Float]?]
 
+    /// - Parameters:
+    ///   - parameters: The tensors to update (e.g. `scope.store.parameters`).
+    ///   - momentum: 0 for plain SGD.
+    ///   - weightDecay: L2 penalty added to the gradient.
+    ///   - nesterov: Look ahead along the momentum.
     public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
         self.parameters = parameters
         self.learningRate = learningRate
@@ -17,6 +22,7 @@ public final class SGD: Optimizer {
         velocities = Array(repeating: nil, count: parameters.count)
     }
 
+    /// Updates every parameter that has a gradient: p -= lr · (momentum-filtered gradient).
     public func step() {
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.grad else { continue }

@@ -11,7 +11,7 @@ final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `count` elements, left uninitialised: callers write every element before reading.
     init(uninitializedCount count: Int) {
-        base = .allocate(capacity: max(count, 1))
+        base = Allocation.floats(count)
         self.count = count
         owner = nil
     }

@@ -9,6 +9,7 @@ public final class ParameterStore: @unchecked Sendable {
     /// The paths in creation order, so optimizers and reports see parameters in model order.
     public private(set) var names: [String] = []
 
+    /// An empty store; `WeightScope` roots create their own.
     public init() {}
 
     /// Registers `tensor` under `name`.

@@ -44,7 +44,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         dataStart = 8 + headerLength
         let headerBytes = Data(bytes: mapping.bytes + 8, count: headerLength)
         (entries, metadata) = try Self.parseHeader(headerBytes, path: path)
-        let needed = dataStart + (entries.values.map(\.byteRange.upperBound).max() ?? 0)
+        let (needed, overflow) = dataStart.addingReportingOverflow(entries.values.map(\.byteRange.upperBound).max() ?? 0)
+        guard !overflow else { throw WeightError.badHeader(path: path, reason: "data offsets beyond any file size") }
         guard needed <= size else { throw WeightError.truncated(path: path, neededBytes: needed, fileBytes: size) }
     }
 
@@ -139,8 +140,17 @@ public final class SafeTensorsFile: @unchecked Sendable {
             else {
                 throw WeightError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
             }
+            // The element count comes from the file: multiply without trapping on overflow.
+            var elements = 1
+            for dimension in shape {
+                let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                guard !overflow, product <= Int(UInt32.max) * 16 else {
+                    throw WeightError.badHeader(path: path, reason: "entry '\(name)' has an impossible shape \(shape)")
+                }
+                elements = product
+            }
             let width = ["F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1][dtype]
-            if let width, offsets[1] - offsets[0] != width * Shape.count(shape) {
+            if let width, offsets[1] - offsets[0] != width * elements {
                 throw WeightError.badHeader(
                     path: path, reason: "entry '\(name)' spans \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }

@@ -20,6 +20,11 @@ enum Fixtures {
     struct Case: Decodable {
         let inputs: [String: TensorValue]
         let output: TensorValue
+
+        /// The input `name`, failing the test (not crashing) when the fixture lacks it.
+        func input(_ name: String) throws -> Tensor {
+            try XCTUnwrap(inputs[name], "fixture input \(name) missing").tensor
+        }
     }
 
     private struct ReferenceFile: Decodable {
