@@ -19,23 +19,20 @@ enum PipelineRun {
             Diagnostics.report(error)
             throw ExitCode.failure
         }
-        let statistics = options.stats ? PipelineStatistics(stageNames: ["decode", "encode"]) : nil
+        let statistics = options.stats ? PipelineStatistics(stageNames: EmbedPipeline.stageNames) : nil
         let progress = ProgressBar(total: nil, quiet: options.quiet)
         let work = Task { try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress) }
         let interruption = SignalWatch(cancelling: work)
         defer { interruption.stop() }
-        let summary: EmbedPipeline.Summary
+        let summary: EmbeddingSink.Summary
         do {
-            summary = try await work.value
-        } catch OutputError.consumerGone {
-            // The reader went away (`| head -1`): what it wanted was delivered.
-            return
+            summary = try await work.value.output
         } catch {
-            progress.finish()
             Diagnostics.report(error)
             throw ExitCode.failure
         }
-        progress.finish()
+        // The reader went away (`| head -1`): what it wanted was delivered.
+        if summary.consumerGone { return }
         if let statistics { FileHandle.standardError.write(Data((statistics.formattedReport() + "\n").utf8)) }
         if let signal = interruption.received {
             Diagnostics.warn("interrupted: \(summary.written) items written, the rest left for '--resume'")

@@ -30,7 +30,11 @@ struct BraidProcess {
     let stdout = Pipe()
     let stderr = Pipe()
 
+    /// A write to the stdin of a `braid` that already exited must fail with EPIPE, not kill the test runner.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
     init(_ arguments: [String], directory: URL = BraidProcess.packageRoot, environment: [String: String] = [:]) {
+        Self.ignoreBrokenPipes
         process.executableURL = Self.executable
         process.arguments = arguments
         process.currentDirectoryURL = directory

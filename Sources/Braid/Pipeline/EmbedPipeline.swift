@@ -13,10 +13,14 @@ import Synchronization
 /// `decode.jobs + decode.buffer` decoded items and `encode.jobs + encode.buffer` batches exist at once.
 public struct EmbedPipeline: Sendable {
     public struct Summary: Sendable, Equatable {
-        public var written = 0
-        public var failed = 0
-        public var skipped = 0
+        /// What the sink wrote, and whether the output's reader left early.
+        public var output: EmbeddingSink.Summary
+        /// Items the shard or the resume journal set aside.
+        public var skipped: Int
     }
+
+    /// The stage names `statistics` must be created with: `PipelineStatistics(stageNames: EmbedPipeline.stageNames)`.
+    public static let stageNames = ["input", "decode", "encode", "output"]
 
     public let job: EmbedJob
     private let encoders: [Modality: any Encoder]
@@ -59,15 +63,11 @@ public struct EmbedPipeline: Sendable {
         let decoder = MediaDecoder(options: job.decoding)
         let encoders = self.encoders
         let selected = ItemSource(job.origin, filter: job.filter).filter { record in
-            let id = switch record {
-            case .success(let item): item.id
-            case .failure(let failure): failure.id
-            }
-            let keep = (shard?.contains(id) ?? true) && !(journal?.contains(id) ?? false)
+            let keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
             if !keep { skipped.add() }
             return keep
         }
-        let decoded = selected.itemStage(
+        let decoded = selected.measured(by: statistics?.stage("input")).itemStage(
             jobs: job.decodeStage.jobs, bufferSize: job.decodeStage.buffer, statistics: statistics?.stage("decode")
         ) { item in
             DecodedItem(item: item, media: try decoder.decode(item))
@@ -78,20 +78,8 @@ public struct EmbedPipeline: Sendable {
         ) { batch in
             try Self.encode(batch, with: encoders)
         }
-        var summary = Summary()
-        for try await record in encoded {
-            switch record {
-            case .success(let embedding):
-                try output.write(embedding)
-                summary.written += 1
-            case .failure(let failure):
-                try errors.write(failure)
-                summary.failed += 1
-            }
-            progress?.advance()
-        }
-        summary.skipped = skipped.value
-        return summary
+        let sink = EmbeddingSink(output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
+        return Summary(output: try await sink.drain(encoded), skipped: skipped.value)
     }
 
     /// Embeds a batch as the encode stage does: one encoder call per modality present, in the batch's order.

@@ -52,7 +52,7 @@ extension BraidCommand.Bench {
                 let start = clock.now
                 let summary = try await pipeline.run(output: sink, errors: sink)
                 elapsed = clock.now - start
-                items = summary.written + summary.failed
+                items = summary.output.written + summary.output.failed
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             print(#"{"stage": "\#(stage.rawValue)", "items": \#(items), "seconds": \#(seconds), "items_per_second": \#(Double(items) / seconds)}"#)

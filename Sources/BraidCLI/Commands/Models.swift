@@ -88,8 +88,14 @@ extension BraidCommand.Models {
         @Argument(help: "A text file, one sentence per line.")
         var corpus: String
 
-        @Option(help: "CPU threads: BLAS threads and concurrent forward passes together.")
+        @Option(help: "Concurrent forward passes, each on its own thread.")
         var threads: Int = 1
+
+        @Option(help: "BLAS threads per GEMM.")
+        var blasThreads: Int = 1
+
+        @Option(help: "The most tokens one forward pass takes.")
+        var tokensPerBatch: Int = MiniLMEncoder.defaultTokensPerBatch
 
         @Option(help: "How many timed passes over the corpus; the median is reported.")
         var runs: Int = 3
@@ -99,6 +105,7 @@ extension BraidCommand.Models {
 
         func validate() throws {
             guard threads >= 1 else { throw ValidationError("'--threads' must be at least 1") }
+            guard tokensPerBatch >= 1 else { throw ValidationError("'--tokens-per-batch' must be at least 1") }
             guard runs >= 1 else { throw ValidationError("'--runs' must be at least 1") }
         }
 
@@ -106,8 +113,9 @@ extension BraidCommand.Models {
             let sentences = try String(contentsOf: URL(filePath: corpus), encoding: .utf8)
                 .split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
             let folder = model.map { URL(filePath: $0, directoryHint: .isDirectory) } ?? ModelFiles.cached("minilm")
-            ThreadBudget.setComputeThreads(threads)
-            let encoder = try MiniLMEncoder(folder: folder, threads: threads)
+            ThreadBudget.setComputeThreads(blasThreads)
+            let encoder = try MiniLMEncoder(
+                files: ModelFiles(folder: folder), threads: threads, tokensPerBatch: tokensPerBatch)
             _ = encoder.embed(Array(sentences.prefix(64)))
             var seconds: [Double] = []
             for _ in 0..<runs {

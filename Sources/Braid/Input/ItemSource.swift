@@ -1,0 +1,131 @@
+/// The Input stage: everything the user points Braid at, as a stream of items in a stable order.
+///
+/// Each element is an ``Item`` or, for an entry that cannot become one (a dangling link, a bad record, a tar
+/// member named `../x`), an ``ItemFailure``; the stream goes on after it. An ``InputError`` is thrown only when the
+/// input as a whole fails (a list file that cannot be opened, a corrupt tar stream). Files on disk stay
+/// `.file(path:)`, so their decoders stream them; stdin, tar members and texts arrive in memory.
+///
+/// Work happens on demand, one element per `next()`, with blocking reads: a slow stdin holds the calling task's
+/// thread. Feed the source straight into the first stage, whose ordered map pulls it from its own task, so the
+/// consumer is never the one blocked. Ids from file and member names use ``ItemID`` escaping; line numbers and
+/// record ids are used as they are.
+///
+/// ```swift
+/// let items = ItemSource(.paths(["photos", "notes.txt", "-"]), filter: ExtensionFilter(include: ["png", "txt"]))
+/// for try await item in items { … }
+/// ```
+public struct ItemSource: AsyncSequence, Sendable {
+    public typealias Element = Result<Item, ItemFailure>
+
+    /// Where items come from; each case is one command-line form.
+    public enum Origin: Sendable, Equatable {
+        /// Files and folders (walked recursively, see `FileWalker`), in argument order; `-` is stdin as one item
+        /// with id `stdin`, its format left for the decoder to sniff.
+        case paths([String])
+        /// `--paths-from FILE|-`: one path per line, each treated as in `.paths` (blank lines skipped).
+        case pathList(String)
+        /// `--tar FILE|-`: the regular-file members of a tar stream.
+        case tar(String)
+        /// `--lines FILE|-`: one text per line, id = line number.
+        case lines(String)
+        /// `--records FILE|-`: JSON lines with `id` and `text` or `path`.
+        case records(String)
+    }
+
+    public let origin: Origin
+    /// Applies to files found while walking folders (`.paths`, `.pathList`) and to tar members (`.tar`).
+    public let filter: ExtensionFilter
+
+    /// - Parameters:
+    ///   - origin: The input form and its argument(s).
+    ///   - filter: Extensions to include or exclude when walking folders and reading tar members.
+    public init(_ origin: Origin, filter: ExtensionFilter = ExtensionFilter()) {
+        self.origin = origin
+        self.filter = filter
+    }
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(origin: origin, filter: filter)
+    }
+
+    public struct Iterator: AsyncIteratorProtocol {
+        private let origin: Origin
+        private let filter: ExtensionFilter
+        /// Opened on the first `next()`, so creating the sequence touches no file.
+        private var reader: (any ItemReader)?
+
+        init(origin: Origin, filter: ExtensionFilter) {
+            self.origin = origin
+            self.filter = filter
+        }
+
+        public mutating func next() async throws -> Result<Item, ItemFailure>? {
+            if reader == nil { reader = try open() }
+            return try reader?.next()
+        }
+
+        private func open() throws(InputError) -> any ItemReader {
+            switch origin {
+            case .paths(let arguments): PathArguments(arguments, walker: FileWalker(filter: filter))
+            case .pathList(let file): PathList(try ByteReader(path: file), walker: FileWalker(filter: filter))
+            case .tar(let file): TarReader(reader: try ByteReader(path: file), filter: filter)
+            case .lines(let file): TextLines(reader: try ByteReader(path: file))
+            case .records(let file): JSONRecords(reader: try ByteReader(path: file))
+            }
+        }
+    }
+}
+
+/// One input form read synchronously, an element at a time.
+protocol ItemReader {
+    mutating func next() throws(InputError) -> Result<Item, ItemFailure>?
+}
+
+extension TarReader: ItemReader {}
+extension TextLines: ItemReader {}
+extension JSONRecords: ItemReader {}
+
+/// Path arguments: each walked in turn; `-` is stdin read whole.
+private struct PathArguments: ItemReader {
+    private var remaining: ArraySlice<String>
+    private var walker: FileWalker
+
+    init(_ arguments: [String], walker: FileWalker) {
+        self.remaining = arguments[...]
+        self.walker = walker
+    }
+
+    mutating func next() throws(InputError) -> Result<Item, ItemFailure>? {
+        while true {
+            if let element = walker.next() { return element }
+            guard let argument = remaining.popFirst() else { return nil }
+            if argument == "-" {
+                return .success(Item(id: "stdin", source: .bytes(try ByteReader(path: "-").readToEnd())))
+            }
+            walker.push(root: Array(argument.utf8))
+        }
+    }
+}
+
+/// `--paths-from`: paths read lazily, one per line, each walked before the next line is read.
+private struct PathList: ItemReader {
+    private let list: ByteReader
+    private var walker: FileWalker
+
+    init(_ list: ByteReader, walker: FileWalker) {
+        self.list = list
+        self.walker = walker
+    }
+
+    mutating func next() throws(InputError) -> Result<Item, ItemFailure>? {
+        while true {
+            if let element = walker.next() { return element }
+            guard let line = try list.readLine() else { return nil }
+            let path = line.droppingCarriageReturn
+            if !path.isEmpty { walker.push(root: Array(path)) }
+        }
+    }
+}
+
+@available(*, unavailable)
+extension ItemSource.Iterator: Sendable {}

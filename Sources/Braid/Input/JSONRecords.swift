@@ -1,0 +1,84 @@
+import Foundation
+
+/// `--records FILE|-`: JSON lines as `llm embed-multi` takes them, `{"id": …, "text": …}` for a text or
+/// `{"id": …, "path": …}` for a file (read by its decoder; a relative path is relative to the working directory).
+///
+/// `id` may be a string or a number (`7` → `"7"`, `1.5` → `"1.5"`); other keys are ignored. Blank lines are
+/// skipped. A line that is not such an object becomes a failure whose id is the record's id when it has one,
+/// else its 1-based line number.
+struct JSONRecords {
+    private struct Record: Decodable {
+        let id: RecordID?
+        let text: String?
+        let path: String?
+    }
+
+    private struct RecordID: Decodable {
+        let text: String
+
+        init(from decoder: any Decoder) throws {
+            let value = try decoder.singleValueContainer()
+            if let string = try? value.decode(String.self) {
+                text = string
+            } else if let integer = try? value.decode(Int.self) {
+                text = String(integer)
+            } else {
+                text = String(try value.decode(Double.self))
+            }
+        }
+    }
+
+    private let reader: ByteReader
+    private var lineNumber = 0
+    private let decoder = JSONDecoder()
+
+    init(reader: ByteReader) {
+        self.reader = reader
+    }
+
+    mutating func next() throws(InputError) -> Result<Item, ItemFailure>? {
+        while let line = try reader.readLine() {
+            lineNumber += 1
+            let bytes = line.droppingCarriageReturn
+            if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            return item(from: Data(bytes))
+        }
+        return nil
+    }
+
+    /// A short reason instead of `DecodingError`'s full dump.
+    private static func reason(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case .dataCorrupted(let context)?:
+            return "not valid JSON: \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
+        case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
+            let key = context.codingPath.first?.stringValue ?? "record"
+            return key == "id" ? "\"id\" must be a string or a number" : "\"\(key)\": \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private func item(from json: Data) -> Result<Item, ItemFailure> {
+        let place = "\(reader.name) line \(lineNumber)"
+        let record: Record
+        do {
+            record = try decoder.decode(Record.self, from: json)
+        } catch {
+            return .failure(ItemFailure(id: String(lineNumber), message: "\(place): \(Self.reason(error))"))
+        }
+        guard let id = record.id?.text else {
+            return .failure(ItemFailure(id: String(lineNumber), message: "\(place): record has no \"id\""))
+        }
+        switch (record.text, record.path) {
+        case (let text?, nil):
+            return .success(Item(id: id, source: .text(text)))
+        case (nil, let path?):
+            return .success(Item(id: id, source: .file(path: path)))
+        case (.some, .some):
+            return .failure(ItemFailure(id: id, message: "\(place): record has both \"text\" and \"path\""))
+        case (nil, nil):
+            return .failure(ItemFailure(id: id, message: "\(place): record has neither \"text\" nor \"path\""))
+        }
+    }
+}

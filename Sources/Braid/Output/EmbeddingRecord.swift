@@ -1,0 +1,52 @@
+/// One line of `braid embed` output: an item's embedding and where it came from.
+///
+/// Written by ``JSONLWriter`` with keys always in this order:
+/// `{"id","source","modality","encoder","dim","embedding":[…],"meta":{…}}`.
+public struct EmbeddingRecord: Sendable, Equatable {
+    /// The item id (see ``Item/id``).
+    public let id: String
+    /// The file the item was read from when it was a file on disk, else `nil` (written as `null`).
+    public let source: String?
+    public let modality: Modality
+    /// The encoder's name, e.g. `minilm`.
+    public let encoder: String
+    public let embedding: [Float]
+    /// Extra facts about the item (image size, audio duration…), written with keys in sorted order.
+    public let meta: [String: MetaValue]
+
+    /// The embedding's length, written as `dim`.
+    public var dimension: Int { embedding.count }
+
+    /// - Parameters:
+    ///   - id: The item id.
+    ///   - source: The file path for file items, `nil` otherwise.
+    ///   - modality: The decoded modality.
+    ///   - encoder: The encoder's name.
+    ///   - embedding: The vector.
+    ///   - meta: Extra facts, empty by default.
+    public init(
+        id: String, source: String?, modality: Modality, encoder: String, embedding: [Float],
+        meta: [String: MetaValue] = [:]
+    ) {
+        self.id = id
+        self.source = source
+        self.modality = modality
+        self.encoder = encoder
+        self.embedding = embedding
+        self.meta = meta
+    }
+
+    /// A record for `item`, taking `source` from it: the path of a `.file` item, `nil` for bytes and texts.
+    public init(item: Item, modality: Modality, encoder: String, embedding: [Float], meta: [String: MetaValue] = [:]) {
+        let source: String? = if case .file(let path) = item.source { path } else { nil }
+        self.init(id: item.id, source: source, modality: modality, encoder: encoder, embedding: embedding, meta: meta)
+    }
+}
+
+/// A value in an output record's `meta` object.
+public enum MetaValue: Sendable, Equatable {
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case bool(Bool)
+}

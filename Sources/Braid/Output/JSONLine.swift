@@ -1,0 +1,80 @@
+/// Builds one JSON object as the bytes of one output line, keys in the order they are appended.
+///
+/// Floats are written in the shortest form that reads back to the same value (Swift's `description`), so a
+/// `Float` survives the JSON round trip bit for bit. JSON has no NaN or infinity; they are written as `null`.
+struct JSONLine {
+    private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
+
+    mutating func append(key: String, string: String?) {
+        appendKey(key)
+        if let string { Self.appendString(string, to: &bytes) } else { bytes += "null".utf8 }
+    }
+
+    mutating func append(key: String, integer: Int) {
+        appendKey(key)
+        bytes += String(integer).utf8
+    }
+
+    mutating func append(key: String, floats: [Float]) {
+        appendKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (position, value) in floats.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += Self.number(value).utf8
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends `meta` as an object with sorted keys.
+    mutating func append(key: String, meta: [String: MetaValue]) {
+        appendKey(key)
+        var object = JSONLine()
+        for (name, value) in meta.sorted(by: { $0.key < $1.key }) {
+            switch value {
+            case .string(let text): object.append(key: name, string: text)
+            case .integer(let integer): object.append(key: name, integer: integer)
+            case .number(let number):
+                object.appendKey(name)
+                object.bytes += Self.number(number).utf8
+            case .bool(let flag):
+                object.appendKey(name)
+                object.bytes += (flag ? "true" : "false").utf8
+            }
+        }
+        bytes += object.bytes
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// The finished object followed by `\n`.
+    var line: [UInt8] { bytes + [UInt8(ascii: "}"), UInt8(ascii: "\n")] }
+
+    private mutating func appendKey(_ key: String) {
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        Self.appendString(key, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    static func number<Value: BinaryFloatingPoint & CustomStringConvertible>(_ value: Value) -> String {
+        value.isFinite ? value.description : "null"
+    }
+
+    /// A JSON string literal: `"` and `\` escaped, control characters as `\n`-style or `\u00XX` escapes.
+    static func appendString(_ string: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += #"\""#.utf8
+            case UInt8(ascii: "\\"): bytes += #"\\"#.utf8
+            case UInt8(ascii: "\n"): bytes += #"\n"#.utf8
+            case UInt8(ascii: "\r"): bytes += #"\r"#.utf8
+            case UInt8(ascii: "\t"): bytes += #"\t"#.utf8
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes += #"\u00"#.utf8
+                bytes += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
