@@ -28,12 +28,13 @@ public struct EmbedPipeline: Sendable {
     /// Builds every modality's encoder up front, so a missing model fails the run before any item is read, and
     /// applies the job's thread budget.
     ///
-    /// The budget: BLAS may use all `threads` for one encoder call, and each video decoder gets an equal share
-    /// of them across the decode jobs, so decoding and encoding together stay near the core count.
+    /// The budget splits `threads` (default: one per core) over the concurrent work of each stage: every encoder
+    /// call may use `threads / encode jobs` BLAS threads and every video decoder `threads / decode jobs` FFmpeg
+    /// threads, so neither stage alone asks for more threads than there are cores.
     public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws {
         var job = job
         let threads = job.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        ThreadBudget.setComputeThreads(threads)
+        ThreadBudget.setComputeThreads(max(1, threads / max(1, job.encodeStage.jobs)))
         job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
         try registry.validate(job.encoders)
         var encoders: [Modality: any Encoder] = [:]

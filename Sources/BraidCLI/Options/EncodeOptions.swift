@@ -10,8 +10,8 @@ struct EncodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A model folder (HuggingFace layout) or a folder of model folders; default $BRAID_MODELS or ~/.cache/braid/models.", valueName: "PATH"))
     var model: String?
 
-    @Option(help: "Items decoded at once.")
-    var jobs = EmbedJob.defaultDecodeStage.jobs
+    @Option(help: "Items decoded at once, and batches encoded at once; default: one per core.")
+    var jobs: Int?
 
     @Option(help: "Compute threads of the whole run (BLAS and video decoding); default: one per core.")
     var threads: Int?
@@ -20,7 +20,7 @@ struct EncodeOptions: ParsableArguments {
     var batchSize = 32
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("'--jobs' must be at least 1, got \(jobs).") }
+        if let jobs, jobs < 1 { throw ValidationError("'--jobs' must be at least 1, got \(jobs).") }
         if let threads, threads < 1 { throw ValidationError("'--threads' must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("'--batch-size' must be at least 1, got \(batchSize).") }
         if let encoder {
@@ -32,7 +32,10 @@ struct EncodeOptions: ParsableArguments {
 
     func apply(to job: inout EmbedJob) throws {
         if let encoder { job.encoders = try EncoderRegistry.parseSelection(encoder) }
-        job.decodeStage.jobs = jobs
+        if let jobs {
+            job.decodeStage.jobs = jobs
+            job.encodeStage.jobs = jobs
+        }
         job.threads = threads
         job.batchSize = batchSize
     }
