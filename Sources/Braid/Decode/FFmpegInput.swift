@@ -5,8 +5,14 @@ import CFFmpeg
 final class FFmpegInput {
     private(set) var format: UnsafeMutablePointer<AVFormatContext>?
     private var io: UnsafeMutablePointer<AVIOContext>?
-    private var memory: MemoryFile?
+    /// Keeps the object behind the AVIOContext's opaque pointer alive.
+    private var ioSource: AnyObject?
     let id: String
+
+    /// An MP4 or MOV stream (stdin) up to this size is read into memory, where the demuxer can seek: the index
+    /// of such a file usually comes last. Other containers, and longer MP4s, are demuxed as they arrive, so a
+    /// live pipe costs no more than FFmpeg's own buffers.
+    static let streamMemoryLimit = 128 << 20
 
     /// FFmpeg's own log lines would interleave with Braid's one-line errors on stderr; Braid reports
     /// every failure itself, naming the file.
@@ -24,11 +30,27 @@ final class FFmpegInput {
         case .bytes(let bytes):
             guard !bytes.isEmpty else { throw DecodeError(id, .empty) }
             let file = MemoryFile(bytes)
-            memory = file
-            let bufferSize = 1 << 16
-            io = avio_alloc_context(
-                av_malloc(bufferSize).assumingMemoryBound(to: UInt8.self), Int32(bufferSize), 0,
-                Unmanaged.passUnretained(file).toOpaque(), MemoryFile.avioRead, nil, MemoryFile.avioSeek)
+            ioSource = file
+            io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead, seek: MemoryFile.avioSeek)
+        case .stream(let stream):
+            let head: [UInt8]
+            do {
+                let start = try stream.peek(count: 8)
+                let isoMedia = start.count == 8 && start[4..<8].elementsEqual("ftyp".utf8)
+                head = isoMedia ? try stream.read(upTo: Self.streamMemoryLimit) : try stream.readAvailable()
+            } catch {
+                throw DecodeError(id, .unreadable(error.description))
+            }
+            guard !head.isEmpty else { throw DecodeError(id, .empty) }
+            if head.count <= Self.streamMemoryLimit && (try? stream.peek(count: 1).isEmpty) == true {
+                let file = MemoryFile(head)
+                ioSource = file
+                io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead, seek: MemoryFile.avioSeek)
+            } else {
+                let file = StreamFile(head: head, rest: stream)
+                ioSource = file
+                io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: StreamFile.avioRead, seek: nil)
+            }
         case .text:
             throw DecodeError(id, .notA(.video, because: "it is text"))
         }
@@ -54,6 +76,16 @@ final class FFmpegInput {
     deinit {
         avformat_close_input(&format)
         releaseIO()
+    }
+
+    private static func customIO(
+        opaque: UnsafeMutableRawPointer,
+        read: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32,
+        seek: (@convention(c) (UnsafeMutableRawPointer?, Int64, Int32) -> Int64)?
+    ) -> UnsafeMutablePointer<AVIOContext>? {
+        let bufferSize = 1 << 16
+        return avio_alloc_context(
+            av_malloc(bufferSize).assumingMemoryBound(to: UInt8.self), Int32(bufferSize), 0, opaque, read, nil, seek)
     }
 
     private func releaseIO() {
@@ -146,5 +178,35 @@ extension MemoryFile {
         guard (0...file.bytes.count).contains(target) else { return -1 }
         file.offset = target
         return Int64(target)
+    }
+}
+
+/// A stream handed to FFmpeg front to back: the bytes already read, then the rest as it arrives. Without a seek
+/// callback FFmpeg treats it as unseekable, as it treats a pipe.
+final class StreamFile {
+    private var pending: [UInt8]
+    private var offset = 0
+    private let rest: ByteStream
+
+    init(head: [UInt8], rest: ByteStream) {
+        pending = head
+        self.rest = rest
+    }
+
+    static let avioRead: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<UInt8>?, Int32) -> Int32 = {
+        pointer, destination, size in
+        let file = Unmanaged<StreamFile>.fromOpaque(pointer!).takeUnretainedValue()
+        if file.offset == file.pending.count {
+            guard let next = try? file.rest.readAvailable() else { return braid_averror(EIO) }
+            file.pending = next
+            file.offset = 0
+        }
+        let length = min(Int(size), file.pending.count - file.offset)
+        guard length > 0 else { return braid_averror_eof() }
+        file.pending.withUnsafeBufferPointer { source in
+            destination?.update(from: source.baseAddress! + file.offset, count: length)
+        }
+        file.offset += length
+        return Int32(length)
     }
 }

@@ -30,6 +30,7 @@ public struct MediaDecoder: Sendable {
         switch item.source {
         case .text: return .text
         case .bytes(let bytes): head = Array(bytes.prefix(Self.probeLength))
+        case .stream(let stream): head = try Self.reading(item.id) { () throws(InputError) in try stream.peek(count: Self.probeLength) }
         case .file(let path): head = try FileBytes(path: path, id: item.id).read(upTo: Self.probeLength)
         }
         let named = MediaFormat(fileExtension: fileExtension(of: item.id))
@@ -72,7 +73,7 @@ public struct MediaDecoder: Sendable {
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
-            return .audio(try decoder.decode(item.source, id: item.id, sampleRate: options.sampleRate, mono: options.mono))
+            return .audio(try decoder.decode(try seekable(item), id: item.id, sampleRate: options.sampleRate, mono: options.mono))
         case .video:
             var videoOptions = options.video
             videoOptions.audioSampleRate = options.sampleRate
@@ -92,7 +93,7 @@ public struct MediaDecoder: Sendable {
         case .png:
             return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .wav:
-            return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(item.source, id: item.id))
+            return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(try seekable(item), id: item.id))
         case .video:
             return .video(try videoDecoder.info(item.source, id: item.id))
         }
@@ -110,6 +111,27 @@ public struct MediaDecoder: Sendable {
         case .bytes(let bytes): return bytes
         case .text(let string): return Array(string.utf8)
         case .file(let path): return try FileBytes.readAll(path: path, id: item.id, limit: options.maxFileBytes)
+        case .stream(let stream):
+            let limit = options.maxFileBytes
+            let bytes = try Self.reading(item.id) { () throws(InputError) in try stream.read(upTo: limit) }
+            guard bytes.count <= limit else {
+                throw DecodeError(item.id, .tooLarge("the stream holds more than \(limit) bytes"))
+            }
+            return bytes
+        }
+    }
+
+    /// A source libsndfile can seek in: a stream is read into memory first, up to the file size limit.
+    private func seekable(_ item: Item) throws(DecodeError) -> Item.Source {
+        guard case .stream = item.source else { return item.source }
+        return .bytes(try bytes(of: item))
+    }
+
+    private static func reading<Value>(_ id: String, _ body: () throws(InputError) -> Value) throws(DecodeError) -> Value {
+        do {
+            return try body()
+        } catch {
+            throw DecodeError(id, .unreadable(error.description))
         }
     }
 }

@@ -140,13 +140,15 @@ final class VideoFrameReader {
     private(set) var audioSamples: [Float] = []
     private var audioChannels = 0
     private var audioRate = 0
-    private var packet = av_packet_alloc()
-    private var decoded = av_frame_alloc()
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var decoded: UnsafeMutablePointer<AVFrame>?
     private var scaler: OpaquePointer?
     private var decodedCount = 0
     private var keptCount = 0
     private var nextTick = 0.0
     private var firstTimestamp: Double?
+    /// Presentation time of the last frame the decoder produced, kept or not.
+    private var lastFrameTime = 0.0
     private var inputEnded = false
     private var videoFlushed = false
     private let timeBase: Double
@@ -170,6 +172,9 @@ final class VideoFrameReader {
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         frameRate = rate.den > 0 ? av_q2d(rate) : 0
         duration = input.duration ?? 0
+        // Allocated only now that every stored property is set: a throw before this point skips `deinit`.
+        packet = av_packet_alloc()
+        decoded = av_frame_alloc()
         video = try Self.openDecoder(for: stream, threads: options.threads, id: id)
         if case .keyframes = options.sampling.rule { video?.pointee.skip_frame = AVDISCARD_NONKEY }
         if options.includeAudio, let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
@@ -257,6 +262,7 @@ final class VideoFrameReader {
         let timestamp = pts == braid_av_nopts_value() ? Double(decodedCount) / max(frameRate, 1) : Double(pts) * timeBase
         var index = decodedCount
         decodedCount += 1
+        lastFrameTime = timestamp
         if case .keyframes = options.sampling.rule, frameRate > 0 {
             // The skipped frames never leave the decoder, so the position comes from the clock.
             index = Int(((timestamp - streamStart) * frameRate).rounded())
@@ -317,7 +323,7 @@ final class VideoFrameReader {
                 audioRate = options.audioSampleRate ?? Int(frame.sample_rate)
                 resampler = try AudioResampler(
                     channels: audioChannels, inputFormat: AVSampleFormat(frame.format),
-                    inputRate: Int(frame.sample_rate), outputRate: audioRate)
+                    inputRate: Int(frame.sample_rate), outputRate: audioRate, source: input.id)
             }
             let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
             audioSamples += resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples))
@@ -325,15 +331,24 @@ final class VideoFrameReader {
     }
 
     /// Reads what is left of the input for its audio, drains the audio decoder and returns the track.
+    ///
+    /// When `maxFrames` ended the video early, the soundtrack ends with the last decoded frame too: a stream that
+    /// never ends (a live pipe) is not read further.
     func finishAudio() throws(DecodeError) -> Audio? {
-        guard audio != nil else { return nil }
+        guard audio != nil, let audioIndex else { return nil }
+        let capped = options.sampling.maxFrames.map { keptCount >= $0 } ?? false
+        let audioTimeBase = av_q2d(input.stream(audioIndex).pointee.time_base)
+        let end = lastFrameTime + 1 / max(frameRate, 1)
         while !inputEnded {
             guard try input.read(into: packet!) else {
                 inputEnded = true
                 break
             }
             defer { av_packet_unref(packet) }
-            if packet!.pointee.stream_index == audioIndex { try decodeAudio(packet) }
+            guard packet!.pointee.stream_index == audioIndex else { continue }
+            let pts = packet!.pointee.pts
+            if capped && pts != braid_av_nopts_value() && Double(pts) * audioTimeBase > end { break }
+            try decodeAudio(packet)
         }
         try decodeAudio(nil)
         guard let resampler, audioChannels > 0 else { return nil }

@@ -85,6 +85,8 @@ final class WAVReader {
             handle = sf_open_virtual(&io, Int32(SFM_READ), &format, Unmanaged.passUnretained(file).toOpaque())
         case .text:
             throw DecodeError(id, .notA(.wav, because: "it is text"))
+        case .stream:
+            throw DecodeError(id, .unsupported("libsndfile needs a file or bytes in memory, not a one-pass stream"))
         }
         guard handle != nil else {
             let reason = String(cString: sf_strerror(nil))

@@ -83,6 +83,18 @@ final class ByteReader {
         return count - remaining
     }
 
+    /// Up to `count` next bytes, left in place for the next read.
+    func peek(count: Int) throws(InputError) -> [UInt8] {
+        while buffer.count - start < count && !reachedEnd { try fill() }
+        return Array(buffer[start..<min(buffer.count, start + count)])
+    }
+
+    /// Whatever is buffered, or one refill's worth when nothing is; empty only at the end of the stream.
+    func readAvailable() throws(InputError) -> [UInt8] {
+        if start == buffer.count && !reachedEnd { try fill() }
+        return take(buffer.count - start, skipping: 0)
+    }
+
     /// Everything left in the stream.
     func readToEnd() throws(InputError) -> [UInt8] {
         while !reachedEnd { try fill() }

@@ -7,6 +7,8 @@ public struct Item: Sendable, Equatable {
         case bytes([UInt8])
         /// A text given directly (a line of `--lines`, a `text` of `--records`).
         case text(String)
+        /// Bytes still arriving on a pipe (stdin): read once, front to back, as the decoder needs them.
+        case stream(ByteStream)
     }
 
     /// The relative path, the tar member name, `stdin`, a line number or a record's own id.

@@ -85,7 +85,7 @@ extension TarReader: ItemReader {}
 extension TextLines: ItemReader {}
 extension JSONRecords: ItemReader {}
 
-/// Path arguments: each walked in turn; `-` is stdin read whole.
+/// Path arguments: each walked in turn; `-` is stdin, streamed to its decoder.
 private struct PathArguments: ItemReader {
     private var remaining: ArraySlice<String>
     private var walker: FileWalker
@@ -100,7 +100,7 @@ private struct PathArguments: ItemReader {
             if let element = walker.next() { return element }
             guard let argument = remaining.popFirst() else { return nil }
             if argument == "-" {
-                return .success(Item(id: "stdin", source: .bytes(try ByteReader(path: "-").readToEnd())))
+                return .success(Item(id: "stdin", source: .stream(.standardInput())))
             }
             walker.push(root: Array(argument.utf8))
         }
