@@ -23,10 +23,11 @@ public struct EmbedPipeline: Sendable {
     public static let stageNames = ["input", "decode", "encode", "output"]
 
     public let job: EmbedJob
-    private let encoders: [Modality: any Encoder]
+    private let encoders: EncoderSet
 
-    /// Builds every modality's encoder up front, so a missing model fails the run before any item is read, and
-    /// applies the job's thread budget.
+    /// Builds the encoders the job names up front, so a missing model fails the run before any item is read;
+    /// a modality's default encoder is built when its first item arrives, so a folder of images never loads a
+    /// text model. Applies the job's thread budget.
     ///
     /// The budget splits `threads` (default: one per core) over the concurrent work of each stage: every encoder
     /// call may use `threads / encode jobs` BLAS threads and every video decoder `threads / decode jobs` FFmpeg
@@ -37,16 +38,10 @@ public struct EmbedPipeline: Sendable {
         ThreadBudget.setComputeThreads(max(1, threads / max(1, job.encodeStage.jobs)))
         job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
         try registry.validate(job.encoders)
-        var encoders: [Modality: any Encoder] = [:]
-        for modality in Modality.allCases {
-            encoders[modality] = try registry.makeEncoder(for: modality, choices: job.encoders, context: context)
-        }
+        encoders = EncoderSet(registry: registry, choices: job.encoders, context: context)
+        for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
         self.job = job
-        self.encoders = encoders
     }
-
-    /// The encoder that embeds `modality` in this run.
-    public func encoder(for modality: Modality) -> (any Encoder)? { encoders[modality] }
 
     /// Streams every item through the stages and writes one line per item.
     ///
@@ -88,12 +83,12 @@ public struct EmbedPipeline: Sendable {
         try Self.encode(batch, with: encoders)
     }
 
-    static func encode(_ batch: [DecodedItem], with encoders: [Modality: any Encoder]) throws -> [EmbeddingRecord] {
+    static func encode(_ batch: [DecodedItem], with encoders: EncoderSet) throws -> [EmbeddingRecord] {
         var records = [EmbeddingRecord?](repeating: nil, count: batch.count)
         for modality in Modality.allCases {
             let positions = batch.indices.filter { batch[$0].media.modality == modality }
             guard !positions.isEmpty else { continue }
-            guard let encoder = encoders[modality] else { throw EncodeError.unknownEncoder(name: "", modality: modality, available: []) }
+            let encoder = try encoders.encoder(for: modality)
             let vectors = try encoder.encode(positions.map { batch[$0].media })
             guard vectors.count == positions.count else {
                 throw EncodeError.batchSizeMismatch(encoder: encoder.name, expected: positions.count, got: vectors.count)
@@ -119,6 +114,29 @@ public struct DecodedItem: Identifiable, Sendable {
     }
 
     public var id: String { item.id }
+}
+
+/// The run's encoder for each modality, built on first use and shared by every encode job.
+final class EncoderSet: Sendable {
+    private let registry: EncoderRegistry
+    private let choices: [Modality: String]
+    private let context: EncoderContext
+    private let built = Mutex<[Modality: any Encoder]>([:])
+
+    init(registry: EncoderRegistry, choices: [Modality: String], context: EncoderContext) {
+        self.registry = registry
+        self.choices = choices
+        self.context = context
+    }
+
+    func encoder(for modality: Modality) throws -> any Encoder {
+        try built.withLock { built in
+            if let encoder = built[modality] { return encoder }
+            let encoder = try registry.makeEncoder(for: modality, choices: choices, context: context)
+            built[modality] = encoder
+            return encoder
+        }
+    }
 }
 
 /// Counts items the shard or the resume journal set aside; the filter runs on the source's task.
