@@ -41,7 +41,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
 }
 
 /// Word + position + token-type embeddings, then layer norm. Keys under `embeddings.`.
-struct BertEmbeddings {
+struct BertEmbeddings: Sendable {
     let wordEmbeddings: Embedding  // word_embeddings
     let positionEmbeddings: Embedding  // position_embeddings
     let tokenTypeEmbeddings: Embedding  // token_type_embeddings
@@ -75,7 +75,7 @@ struct BertEmbeddings {
 
 /// One transformer block: self-attention and a feed-forward network, each followed by a residual
 /// connection and a post-layer norm. Keys under `encoder.layer.<i>.`.
-struct BertLayer {
+struct BertLayer: Sendable {
     // attention.self.{query,key,value}.{weight,bias}, stacked into one (3E, E) projection: one GEMM
     // instead of three.
     let queryKeyValueWeight: Tensor
@@ -114,9 +114,38 @@ struct BertLayer {
     func callAsFunction(_ hidden: Tensor, lengths: [Int]) -> Tensor {
         let queryKeyValue = Tensor.linear(hidden, weight: queryKeyValueWeight, bias: queryKeyValueBias)  // (N, 3E)
         let attended = selfAttention(queryKeyValue, lengths: lengths)  // (N, E)
-        let afterAttention = attentionLayerNorm(attentionOutput(attended) + hidden)
-        let expanded = intermediate(afterAttention, activation: activation)  // (N, F)
-        return outputLayerNorm(output(expanded) + afterAttention)
+        let afterAttention = Self.addLayerNorm(attentionOutput(attended), residual: hidden, attentionLayerNorm)
+        let expanded: Tensor  // (N, F)
+        if activation == .gelu {
+            // The same function as BraidTensor's `.gelu`, in a form that vectorises: GELU runs on N·F
+            // values per layer, as many as the largest GEMM has outputs.
+            expanded = intermediate(afterAttention)
+            expanded.withUnsafeMutableBufferPointer(TransformerKernels.geluInPlace)
+        } else {
+            expanded = intermediate(afterAttention, activation: activation)
+        }
+        return Self.addLayerNorm(output(expanded), residual: afterAttention, outputLayerNorm)
+    }
+
+    /// `norm(x + residual)`, computed in place in `x`, a fresh layer output nothing else reads.
+    private static func addLayerNorm(_ x: Tensor, residual: Tensor, _ norm: LayerNorm) -> Tensor {
+        guard let weight = norm.weight, let bias = norm.bias else { return norm(x + residual) }
+        let width = x.shape[x.rank - 1]
+        x.withUnsafeMutableBufferPointer { values in
+            residual.withUnsafeBufferPointer { residual in
+                weight.withUnsafeBufferPointer { weight in
+                    bias.withUnsafeBufferPointer { bias in
+                        guard let values = values.baseAddress, let residual = residual.baseAddress,
+                            let weight = weight.baseAddress, let bias = bias.baseAddress
+                        else { return }
+                        TransformerKernels.addLayerNormInPlace(
+                            values, residual: residual, rows: x.count / width, weight: weight, bias: bias,
+                            width: width, epsilon: norm.epsilon)
+                    }
+                }
+            }
+        }
+        return x
     }
 
     /// softmax(q·kᵀ/√D)·v per head, each sequence attending only to its own tokens.
@@ -124,25 +153,20 @@ struct BertLayer {
     /// - Returns: `(N, E)`.
     private func selfAttention(_ queryKeyValue: Tensor, lengths: [Int]) -> Tensor {
         let width = queryKeyValue.shape[1] / 3
-        let headSize = width / heads
-        var start = 0
-        let perSequence = lengths.map { length in
-            defer { start += length }
-            // (T, 3E) -> (T, 3, H, D) -> (3, H, T, D)
-            let split = queryKeyValue.sliced(axis: 0, start..<start + length)
-                .reshaped([length, 3, heads, headSize]).permuted([1, 2, 0, 3])
-            // (3, H, T, D) -> (H, T, D) each
-            func part(_ index: Int) -> Tensor { split.sliced(axis: 0, index..<index + 1).reshaped([heads, length, headSize]) }
-            let context = Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2))  // (H, T, D)
-            // (H, T, D) -> (T, H, D) -> (T, E)
-            return context.permuted([1, 0, 2]).reshaped([length, width])
+        let attended = Tensor.zeros([queryKeyValue.shape[0], width])
+        queryKeyValue.withUnsafeBufferPointer { source in
+            attended.withUnsafeMutableBufferPointer { target in
+                guard let source = source.baseAddress, let target = target.baseAddress else { return }
+                TransformerKernels.selfAttention(
+                    queryKeyValue: source, lengths: lengths, heads: heads, headSize: width / heads, output: target)
+            }
         }
-        return Tensor.concatenate(perSequence, axis: 0)  // (N, E)
+        return attended
     }
 }
 
 /// The BERT encoder: embeddings, then `num_hidden_layers` blocks. Returns the last hidden state.
-public struct BertModel: PretrainedModel {
+public struct BertModel: PretrainedModel, Sendable {
     public let configuration: BertConfiguration
     let embeddings: BertEmbeddings  // embeddings
     let layers: [BertLayer]  // encoder.layer.<i>

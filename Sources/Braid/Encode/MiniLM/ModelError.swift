@@ -7,6 +7,8 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case unreadable(String)
         case invalid(String)
         case unsupported(String)
+        /// Downloading or unpacking the model failed.
+        case fetchFailed(String)
     }
 
     /// The path of the file the error belongs to.
@@ -24,6 +26,7 @@ public struct ModelError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let detail): "\(file): cannot read: \(detail)"
         case .invalid(let detail): "\(file): invalid: \(detail)"
         case .unsupported(let detail): "\(file): unsupported: \(detail)"
+        case .fetchFailed(let detail): "\(file): cannot fetch: \(detail)"
         }
     }
 }

@@ -34,16 +34,12 @@ struct BertNormalizer: Sendable {
         }
         if lowercase {
             text = text.flatMap { scalar -> [Unicode.Scalar] in
-                if scalar.isASCII { return [Unicode.Scalar(UInt8(ascii: scalar).lowercasedASCII)] }
+                if scalar.isASCII {
+                    return [("A"..."Z").contains(scalar) ? Unicode.Scalar(UInt8(scalar.value + 0x20)) : scalar]
+                }
                 return Array(scalar.properties.lowercaseMapping.unicodeScalars)
             }
         }
         return text
     }
-}
-
-extension UInt8 {
-    fileprivate init(ascii scalar: Unicode.Scalar) { self = UInt8(truncatingIfNeeded: scalar.value) }
-
-    fileprivate var lowercasedASCII: UInt8 { (0x41...0x5A).contains(self) ? self + 0x20 : self }
 }

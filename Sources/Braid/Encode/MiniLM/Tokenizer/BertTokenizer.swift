@@ -36,9 +36,7 @@ public struct BertTokenizer: Sendable {
     public init(contentsOf file: URL, maxLength: Int? = nil) throws {
         let spec: TokenizerFile
         do {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            spec = try decoder.decode(TokenizerFile.self, from: Data(contentsOf: file))
+            spec = try JSONDecoder().decode(TokenizerFile.self, from: Data(contentsOf: file))
         } catch let error as DecodingError {
             throw ModelError(file.path, .invalid("\(error)"))
         } catch {
@@ -134,6 +132,12 @@ public struct BertTokenizer: Sendable {
         default:
             throw unsupported("post_processor type \(section.type)")
         }
+    }
+
+    /// The largest id an encoding can hold, to check against the model's vocabulary size.
+    public var largestID: Int32? {
+        ((wordPiece.vocabulary.values.max().map { [$0] } ?? []) + addedTokens.tokens.map(\.id)
+            + normalizedAddedTokens.tokens.map(\.id) + prefixIDs + suffixIDs).max()
     }
 
     /// The token ids of `text`.

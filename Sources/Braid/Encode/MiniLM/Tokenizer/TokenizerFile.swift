@@ -1,6 +1,6 @@
-/// The sections of a HuggingFace tokenizer.json that BERT tokenisation reads, decoded as the file
-/// spells them (snake_case keys). `BertTokenizer` checks each section's `type` and says which section
-/// it cannot handle.
+/// The sections of a HuggingFace tokenizer.json that BERT tokenisation reads; the coding keys are the
+/// file's. (Not `convertFromSnakeCase`: it would also rewrite the vocabulary's tokens, `a_b` to `aB`.)
+/// `BertTokenizer` checks each section's `type` and says which section it cannot handle.
 struct TokenizerFile: Decodable {
     let addedTokens: [AddedToken]
     let normalizer: Normalizer?
@@ -9,6 +9,13 @@ struct TokenizerFile: Decodable {
     let postProcessor: PostProcessor?
     let truncation: Truncation?
 
+    enum CodingKeys: String, CodingKey {
+        case normalizer, model, truncation
+        case addedTokens = "added_tokens"
+        case preTokenizer = "pre_tokenizer"
+        case postProcessor = "post_processor"
+    }
+
     struct AddedToken: Decodable {
         let id: Int32
         let content: String
@@ -16,6 +23,11 @@ struct TokenizerFile: Decodable {
         let lstrip: Bool
         let rstrip: Bool
         let normalized: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case id, content, lstrip, rstrip, normalized
+            case singleWord = "single_word"
+        }
     }
 
     struct Normalizer: Decodable {
@@ -25,6 +37,13 @@ struct TokenizerFile: Decodable {
         /// `null` means "strip accents when lowercasing".
         let stripAccents: Bool?
         let lowercase: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case type, lowercase
+            case cleanText = "clean_text"
+            case handleChineseChars = "handle_chinese_chars"
+            case stripAccents = "strip_accents"
+        }
     }
 
     struct PreTokenizer: Decodable {
@@ -37,6 +56,13 @@ struct TokenizerFile: Decodable {
         let continuingSubwordPrefix: String?
         let maxInputCharsPerWord: Int?
         let vocab: [String: Int32]
+
+        enum CodingKeys: String, CodingKey {
+            case type, vocab
+            case unkToken = "unk_token"
+            case continuingSubwordPrefix = "continuing_subword_prefix"
+            case maxInputCharsPerWord = "max_input_chars_per_word"
+        }
     }
 
     /// `TemplateProcessing` (`single`, `special_tokens`) or the older `BertProcessing` (`cls`, `sep`).
@@ -46,6 +72,11 @@ struct TokenizerFile: Decodable {
         let specialTokens: [String: SpecialTokenIDs]?
         let cls: NamedToken?
         let sep: NamedToken?
+
+        enum CodingKeys: String, CodingKey {
+            case type, single, cls, sep
+            case specialTokens = "special_tokens"
+        }
     }
 
     /// One entry of a template: `{"SpecialToken": {"id": "[CLS]", ...}}` or `{"Sequence": {"id": "A", ...}}`.
@@ -82,5 +113,10 @@ struct TokenizerFile: Decodable {
         let maxLength: Int
         /// `Right` (keep the start) when absent, as in files written before the key existed.
         let direction: String?
+
+        enum CodingKeys: String, CodingKey {
+            case direction
+            case maxLength = "max_length"
+        }
     }
 }

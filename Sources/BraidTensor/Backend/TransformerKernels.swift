@@ -1,0 +1,124 @@
+// Inference-only kernels for transformer encoders beyond the tensor ops: attention over packed
+// variable-length sequences, a fused residual + layer norm and a vectorisable exact GELU. They work
+// on raw buffers in place and record nothing for autodiff.
+
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+public enum TransformerKernels {
+    /// Multi-head self-attention, `softmax(q·kᵀ/√D)·v` per head, for sequences packed one after
+    /// another, each attending only to its own tokens.
+    ///
+    /// Heads are read in place from the fused projection (row `[q | k | v]`, head h at columns
+    /// `h·D ..< (h+1)·D` of each third) and written in place into `output`, so no split or merge of
+    /// heads is ever copied.
+    /// - Parameters:
+    ///   - queryKeyValue: `(N, 3E)`.
+    ///   - lengths: T of each sequence, summing to N.
+    ///   - output: `(N, E)`, fully overwritten.
+    public static func selfAttention(
+        queryKeyValue: UnsafePointer<Float>, lengths: [Int], heads: Int, headSize: Int,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        let width = heads * headSize
+        let rowStride = 3 * width
+        let scale = 1 / Float(headSize).squareRoot()
+        var scores = [Float](repeating: 0, count: (lengths.max() ?? 0) * (lengths.max() ?? 0))
+        scores.withUnsafeMutableBufferPointer { buffer in
+            guard let scores = buffer.baseAddress else { return }
+            var start = 0
+            for length in lengths {
+                let n = Int32(length)
+                for head in 0..<heads {
+                    let query = queryKeyValue + start * rowStride + head * headSize
+                    let key = query + width
+                    let value = query + 2 * width
+                    // (T, D) · (T, D)ᵀ -> (T, T), scaled by 1/√D
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasTrans, n, n, Int32(headSize),
+                        scale, query, Int32(rowStride), key, Int32(rowStride), 0, scores, n)
+                    for row in 0..<length { softmaxInPlace(scores + row * length, count: length) }
+                    // (T, T) · (T, D) -> (T, D), into this head's columns of the output rows
+                    cblas_sgemm(
+                        CblasRowMajor, CblasNoTrans, CblasNoTrans, n, Int32(headSize), n,
+                        1, scores, n, value, Int32(rowStride), 0, output + start * width + head * headSize,
+                        Int32(width))
+                }
+                start += length
+            }
+        }
+    }
+
+    /// `exp(x - max) / Σ exp(x - max)` over `count` values, in place.
+    public static func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        var peak = -Float.infinity
+        for index in 0..<count where values[index] > peak { peak = values[index] }
+        // Exponentiate in a loop of its own: a running sum in the same loop would keep it scalar.
+        for index in 0..<count { values[index] = VectorMath.exp(values[index] - peak) }
+        let inverse = 1 / sum(values, count: count)
+        for index in 0..<count { values[index] *= inverse }
+    }
+
+    /// `layerNorm(x + residual)` over each row, in place in `x`: BERT's post-norm residual step in
+    /// one pass, without allocating the sum. Mean and variance as PyTorch takes them (biased variance).
+    /// - Parameters:
+    ///   - x: `(rows, width)`, overwritten with the result.
+    ///   - residual: `(rows, width)`.
+    ///   - weight, bias: `(width)`.
+    public static func addLayerNormInPlace(
+        _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>, rows: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, width: Int, epsilon: Float
+    ) {
+        for row in 0..<rows {
+            let values = x + row * width
+            let added = residual + row * width
+            for column in 0..<width { values[column] += added[column] }
+            let mean = sum(values, count: width) / Float(width)
+            for column in 0..<width { values[column] -= mean }
+            let variance = sumOfSquares(values, count: width) / Float(width)
+            let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+            for column in 0..<width { values[column] = values[column] * inverseDeviation * weight[column] + bias[column] }
+        }
+    }
+
+    // Sums over 8 lanes at a time: a plain running sum stays scalar, since the compiler may not
+    // reorder float additions.
+
+    static func sum(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: 0)
+        let whole = count / 8 * 8
+        for index in stride(from: 0, to: whole, by: 8) { lanes += load(values, index) }
+        var total = lanes.sum()
+        for index in whole..<count { total += values[index] }
+        return total
+    }
+
+    static func sumOfSquares(_ values: UnsafePointer<Float>, count: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: 0)
+        let whole = count / 8 * 8
+        for index in stride(from: 0, to: whole, by: 8) {
+            let chunk = load(values, index)
+            lanes += chunk * chunk
+        }
+        var total = lanes.sum()
+        for index in whole..<count { total += values[index] * values[index] }
+        return total
+    }
+
+    @inline(__always)
+    private static func load(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
+        UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Exact GELU, `x·Φ(x) = ½·x·(1 + erf(x/√2))` (HF's "gelu"), in place.
+    public static func geluInPlace(_ values: UnsafeMutableBufferPointer<Float>) {
+        guard let base = values.baseAddress else { return }
+        for index in 0..<values.count {
+            let x = base[index]
+            base[index] = 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_5))
+        }
+    }
+}
