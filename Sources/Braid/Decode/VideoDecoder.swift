@@ -113,18 +113,29 @@ public struct VideoDecoder: Sendable {
 
     /// Decodes the sampled frames and the audio track into memory.
     public func decode(_ source: Item.Source, id: String, options: Options = .init()) throws(DecodeError) -> Video {
-        let reader = try VideoFrameReader(source, id: id, options: options, maxPixels: maxPixels)
         var frames: [VideoFrame] = []
         var bytes = 0
-        while let frame = try reader.next() {
+        let track = try streamFrames(source, id: id, options: options) { frame, audioSamples throws(DecodeError) in
             bytes += frame.image.pixelCount * 3
-            guard bytes + reader.audioSamples.count * 4 <= maxDecodedBytes else {
+            guard bytes + audioSamples * 4 <= maxDecodedBytes else {
                 throw DecodeError(id, .tooLarge(
                     "decoded frames exceed \(maxDecodedBytes) bytes; sample fewer frames (--fps, --every, --max-frames) or smaller (--size)"))
             }
             frames.append(frame)
         }
-        return Video(frames: frames, audio: try reader.finishAudio(), frameRate: reader.frameRate, duration: reader.duration)
+        return Video(frames: frames, audio: track.audio, frameRate: track.frameRate, duration: track.duration)
+    }
+
+    /// Decodes the sampled frames one at a time and hands each to `body` without keeping it, so a consumer that
+    /// pools or writes frames holds one at a time. `body` also gets the audio samples decoded so far.
+    /// - Returns: The soundtrack (when asked for and present), the frame rate and the duration.
+    public func streamFrames(
+        _ source: Item.Source, id: String, options: Options = .init(),
+        _ body: (VideoFrame, _ audioSamples: Int) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> (audio: Audio?, frameRate: Double, duration: Double) {
+        let reader = try VideoFrameReader(source, id: id, options: options, maxPixels: maxPixels)
+        while let frame = try reader.next() { try body(frame, reader.audioSamples.count) }
+        return (try reader.finishAudio(), reader.frameRate, reader.duration)
     }
 }
 
