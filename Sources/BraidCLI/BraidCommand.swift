@@ -5,5 +5,13 @@ struct BraidCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "braid",
         abstract: "Decode, embed, fuse and generate from text, images, audio and video.",
+        discussion: """
+            Start with 'braid embed': it turns files, folders, texts or a stream into JSON lines of embeddings.
+
+            Examples:
+              braid embed photos/ > photos.jsonl
+              braid probe clip.mp4
+              braid run pipelines/embed-folder.yaml recordings/
+            """,
         subcommands: [Embed.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self])
 }

@@ -6,7 +6,8 @@ extension BraidCommand {
             abstract: "Measure Braid's kernels, decoders and pipeline; each prints one JSON line.",
             discussion: """
                 'braid bench matmul|conv2d|attention' times a tensor kernel (the default subcommand, 'kernel'). \
-                'braid bench decode' times one file's decoder and 'braid bench pipeline' the embedding stages. \
+                'braid bench decode' times one file's decoder, 'braid bench pipeline' the embedding stages and \
+                'braid bench minilm' the sentence encoder. \
                 The scripts in scripts/ run the same work with the peers (NumPy, PyTorch, Pillow, soundfile, \
                 ffmpeg) in the same run and print ratios.
 
@@ -15,7 +16,7 @@ extension BraidCommand {
                   braid bench decode --input photo.png --repeat 20
                   braid bench pipeline --stage decode photos/
                 """,
-            subcommands: [Kernel.self, Decode.self, Pipeline.self],
+            subcommands: [Kernel.self, Decode.self, Pipeline.self, MiniLM.self],
             defaultSubcommand: Kernel.self)
     }
 }
