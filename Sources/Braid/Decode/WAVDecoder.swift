@@ -96,6 +96,13 @@ final class WAVReader {
             sf_close(handle)
             throw DecodeError(id, .corrupt("header gives \(format.samplerate) Hz and \(format.channels) channels"))
         }
+        // A header may claim any rate; past what any recorder makes, every later stage (resampling, spectra
+        // with windows sized in samples) would spend its time on a nonsense value.
+        guard AudioResampler.supportedRates ~= Int(format.samplerate) else {
+            sf_close(handle)
+            throw DecodeError(id, .unsupported(
+                "sample rate \(format.samplerate) Hz; rates up to \(AudioResampler.supportedRates.upperBound) Hz are decoded"))
+        }
         info = WAVInfo(
             sampleRate: Int(format.samplerate), channels: Int(format.channels), frames: Int(format.frames),
             container: Self.containerName(format.format), sampleFormat: Self.sampleFormatName(format.format))
