@@ -12,9 +12,10 @@ final class AudioResampler {
     /// with the input/output ratio, so a header claiming 1 GHz would stall `swr_init` for seconds.
     static let supportedRates = 1...768_000
 
-    init(channels: Int, inputFormat: AVSampleFormat, inputRate: Int, outputRate: Int) throws(DecodeError) {
+    /// `source` names the file in errors.
+    init(channels: Int, inputFormat: AVSampleFormat, inputRate: Int, outputRate: Int, source: String) throws(DecodeError) {
         guard inputRate == outputRate || (Self.supportedRates ~= inputRate && Self.supportedRates ~= outputRate) else {
-            throw DecodeError("resampler", .unsupported(
+            throw DecodeError(source, .unsupported(
                 "cannot resample \(inputRate) Hz to \(outputRate) Hz; rates above \(Self.supportedRates.upperBound) Hz are refused"))
         }
         self.channels = channels
@@ -32,7 +33,7 @@ final class AudioResampler {
             &inputLayout, inputFormat, Int32(inputRate), 0, nil)
         guard status >= 0, swr_init(context) >= 0 else {
             swr_free(&context)
-            throw DecodeError("resampler", .unsupported("libswresample cannot convert \(inputRate) Hz to \(outputRate) Hz"))
+            throw DecodeError(source, .unsupported("libswresample cannot convert \(inputRate) Hz to \(outputRate) Hz"))
         }
     }
 
@@ -58,7 +59,7 @@ final class AudioResampler {
     static func resample(_ audio: Audio, to rate: Int, source: String) throws(DecodeError) -> Audio {
         if rate == audio.sampleRate { return audio }
         let resampler = try AudioResampler(
-            channels: audio.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: audio.sampleRate, outputRate: rate)
+            channels: audio.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: audio.sampleRate, outputRate: rate, source: source)
         var samples = audio.samples.withUnsafeBytes { raw -> [Float] in
             var plane: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
             return resampler.convert(planes: &plane, frameCount: audio.frameCount)

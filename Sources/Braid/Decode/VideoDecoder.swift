@@ -293,6 +293,9 @@ final class VideoFrameReader {
         return VideoFrame(index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try convert(frame))
     }
 
+    /// Bytes swscale may write past the end of its output: a block of up to 64 RGB24 pixels.
+    private static let scalerOverrun = 64 * 3
+
     private func convert(_ frame: AVFrame) throws(DecodeError) -> Image {
         let width = options.size?.width ?? Int(frame.width)
         let height = options.size?.height ?? Int(frame.height)
@@ -302,8 +305,11 @@ final class VideoFrameReader {
         guard scaler != nil else { throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB")) }
         var frame = frame
         var rows: Int32 = 0
-        // swscale writes every output byte, so the array is never zero-filled first.
-        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 3) { output, initialized in
+        // swscale writes every output byte, so the array is never zero-filled first. Its SIMD row converters
+        // write whole blocks of pixels, past the end of a row whose width is not a multiple of the block (15 bytes
+        // past a 91-pixel RGB24 row, found by fuzzing), so the array gets spare capacity outside its count.
+        let count = width * height * 3
+        let pixels = [UInt8](unsafeUninitializedCapacity: count + Self.scalerOverrun) { output, initialized in
             var destination: UnsafeMutablePointer<UInt8>? = output.baseAddress
             var destinationStride = Int32(width * 3)
             rows = withUnsafePointer(to: &frame.data) { planes in
@@ -315,7 +321,7 @@ final class VideoFrameReader {
                         0, frame.height, &destination, &destinationStride)
                 }
             }
-            initialized = rows == Int32(height) ? output.count : 0
+            initialized = rows == Int32(height) ? count : 0
         }
         guard rows == Int32(height) else { throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows")) }
         return Image(width: width, height: height, channels: 3, bytes: pixels)

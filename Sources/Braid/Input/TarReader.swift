@@ -156,7 +156,8 @@ struct TarReader {
         while !rest.isEmpty {
             guard let space = rest.firstIndex(of: UInt8(ascii: " ")),
                 let length = Int(String(decoding: rest[rest.startIndex..<space], as: UTF8.self)),
-                length > space - rest.startIndex, length <= rest.count
+                // A record holds at least its length, the space and the closing newline.
+                length > space - rest.startIndex + 1, length <= rest.count
             else {
                 throw InputError(file: reader.name, problem: "malformed pax header before byte \(reader.offset)")
             }
@@ -167,7 +168,11 @@ struct TarReader {
             let value = record[record.index(after: equals)...]
             switch key {
             case "path": result.name = Array(value)
-            case "size": result.size = Int(String(decoding: value, as: UTF8.self))
+            case "size":
+                guard let size = Int(String(decoding: value, as: UTF8.self)), size >= 0 else {
+                    throw InputError(file: reader.name, problem: "pax header gives an invalid size before byte \(reader.offset)")
+                }
+                result.size = size
             default: break
             }
         }
