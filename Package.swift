@@ -70,7 +70,8 @@ let package = Package(
 )
 
 for target in package.targets where target.type != .system && target.name != "CPNGReader" {
-    target.swiftSettings = (target.swiftSettings ?? []) + [
-        .enableUpcomingFeature("ExistentialAny")
-    ]
+    target.swiftSettings =
+        (target.swiftSettings ?? []) + [
+            .enableUpcomingFeature("ExistentialAny")
+        ]
 }

@@ -12,7 +12,8 @@ struct DecodedOutput {
 
     private var isDirectory: Bool {
         var directory: ObjCBool = false
-        return path.hasSuffix("/") || (FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue)
+        return path.hasSuffix("/")
+            || (FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue)
     }
 
     private var fileExtension: String { URL(fileURLWithPath: path).pathExtension.lowercased() }
@@ -23,7 +24,8 @@ struct DecodedOutput {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             for (position, frame) in video.frames.enumerated() {
                 let name = String(format: "frame-%06d.png", position)
-                try AtomicFile.write(try PNGEncoder.encode(frame.image), to: (path as NSString).appendingPathComponent(name))
+                try AtomicFile.write(
+                    try PNGEncoder.encode(frame.image), to: (path as NSString).appendingPathComponent(name))
             }
             return
         }
@@ -43,7 +45,9 @@ struct DecodedOutput {
         case (_, .text(let text)):
             try emit(Array(text.string.utf8))
         default:
-            throw mismatch(id, "cannot write \(media.modality.rawValue) as '.\(fileExtension)': use .npy, .png, .wav, .txt or DIR/")
+            throw mismatch(
+                id, "cannot write \(media.modality.rawValue) as '.\(fileExtension)': use .npy, .png, .wav, .txt or DIR/"
+            )
         }
     }
 

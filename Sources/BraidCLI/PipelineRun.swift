@@ -13,7 +13,9 @@ enum PipelineRun {
         do {
             pipeline = try EmbedPipeline(job: job, registry: .withModels(context), context: context)
             let destination = options.resume ?? options.output
-            output = try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) } ?? .standardOutput()
+            output =
+                try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) }
+                ?? .standardOutput()
             if options.output != nil, let path = options.output { try truncate(path) }
         } catch {
             Diagnostics.report(error)
@@ -21,7 +23,9 @@ enum PipelineRun {
         }
         let statistics = options.stats ? PipelineStatistics(stageNames: EmbedPipeline.stageNames) : nil
         let progress = ProgressBar(total: nil, quiet: options.quiet)
-        let work = Task { try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress) }
+        let work = Task {
+            try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress)
+        }
         let interruption = SignalWatch(cancelling: work)
         defer { interruption.stop() }
         let summary: EmbeddingSink.Summary
@@ -39,7 +43,8 @@ enum PipelineRun {
             throw ExitCode(128 + signal)
         }
         if summary.failed > 0 {
-            Diagnostics.warn("\(summary.failed) of \(summary.failed + summary.written) items failed (see the error lines above)")
+            Diagnostics.warn(
+                "\(summary.failed) of \(summary.failed + summary.written) items failed (see the error lines above)")
             throw ExitCode.failure
         }
     }

@@ -18,9 +18,11 @@ struct BraidProcess {
 
     /// `braid` sits in the build products folder, beside the test bundle (macOS) or the test executable (Linux).
     static let executable: URL = {
-        let products = [Bundle.main.bundleURL] + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map {
-            $0.bundleURL.deletingLastPathComponent()
-        }
+        let products =
+            [Bundle.main.bundleURL]
+            + Bundle.allBundles.filter { $0.bundlePath.hasSuffix(".xctest") }.map {
+                $0.bundleURL.deletingLastPathComponent()
+            }
         let candidates = products.map { $0.appendingPathComponent("braid") }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }()
@@ -45,7 +47,9 @@ struct BraidProcess {
     }
 
     /// Runs to the end, feeding `input` on stdin, and collects both outputs.
-    static func run(_ arguments: [String], input: Data = Data(), directory: URL = BraidProcess.packageRoot) throws -> Result {
+    static func run(_ arguments: [String], input: Data = Data(), directory: URL = BraidProcess.packageRoot) throws
+        -> Result
+    {
         let braid = BraidProcess(arguments, directory: directory)
         try braid.process.run()
         let collected = braid.collectOutputs()
@@ -59,11 +63,18 @@ struct BraidProcess {
     /// Reads stdout and stderr on their own threads, so a full pipe never stalls the process.
     func collectOutputs() -> () -> (Data, Data) {
         let group = DispatchGroup()
-        nonisolated(unsafe) var out = Data(), err = Data()
+        nonisolated(unsafe) var out = Data()
+        nonisolated(unsafe) var err = Data()
         group.enter()
-        Thread.detachNewThread { out = stdout.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        Thread.detachNewThread {
+            out = stdout.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         group.enter()
-        Thread.detachNewThread { err = stderr.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        Thread.detachNewThread {
+            err = stderr.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         return {
             group.wait()
             return (out, err)

@@ -5,10 +5,16 @@ import XCTest
 /// the tolerance Fixtures/golden/README.md states.
 final class GoldenEmbeddingTests: XCTestCase {
     func test_fixture_embeddings_match_the_golden_file() throws {
-        let arguments = ["embed", "--quiet", "--encoder", "text=hashed", "Fixtures/png/pngsuite", "Fixtures/wav", "Fixtures/video", "Fixtures/text"]
+        let arguments = [
+            "embed", "--quiet", "--encoder", "text=hashed", "Fixtures/png/pngsuite", "Fixtures/wav", "Fixtures/video",
+            "Fixtures/text",
+        ]
         let result = try BraidProcess.run(arguments)
-        let golden = try String(contentsOf: BraidProcess.packageRoot.appendingPathComponent("Fixtures/golden/embed-fixtures.jsonl"), encoding: .utf8)
-            .split(separator: "\n").map { try jsonObject(String($0)) }
+        let golden = try String(
+            contentsOf: BraidProcess.packageRoot.appendingPathComponent("Fixtures/golden/embed-fixtures.jsonl"),
+            encoding: .utf8
+        )
+        .split(separator: "\n").map { try jsonObject(String($0)) }
         let current = try result.stdoutLines.map(jsonObject)
         XCTAssertEqual(current.count, golden.count)
         for (now, then) in zip(current, golden) {

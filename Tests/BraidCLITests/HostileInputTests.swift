@@ -7,41 +7,51 @@ final class HostileInputTests: XCTestCase {
     func test_each_hostile_file_fails_alone_with_a_named_reason() throws {
         let scratch = try ScratchFolder()
         // Sorted names, so the expected order of the lines is the order below.
-        try PNGBytes.header(width: 100_000, height: 100_000, idat: []).write(to: scratch.url.appendingPathComponent("a-huge.png"))
+        try PNGBytes.header(width: 100_000, height: 100_000, idat: []).write(
+            to: scratch.url.appendingPathComponent("a-huge.png"))
         // 12000×12000 grey: 144 MB of rows from about 140 KB of IDAT.
         try PNGBytes.header(width: 12_000, height: 12_000, idat: try zlibOfZeros(12_001 * 12_000))
             .write(to: scratch.url.appendingPathComponent("b-bomb.png"))
         try Data("GIF89a\u{1}\0\u{1}\0\0\0\0;".utf8).write(to: scratch.url.appendingPathComponent("c-gif.png"))
         try Data().write(to: scratch.url.appendingPathComponent("d-empty.wav"))
-        try PNGBytes.header(width: 0, height: 4, idat: []).write(to: scratch.url.appendingPathComponent("e-zero-width.png"))
+        try PNGBytes.header(width: 0, height: 4, idat: []).write(
+            to: scratch.url.appendingPathComponent("e-zero-width.png"))
         try silentWAV(hours: 10, at: scratch.url.appendingPathComponent("f-ten-hours.wav"))
         try Data("a good text among them".utf8).write(to: scratch.url.appendingPathComponent("g-good.txt"))
-        try FileManager.default.createSymbolicLink(atPath: scratch.path("h-loop"), withDestinationPath: scratch.url.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.path("h-loop"), withDestinationPath: scratch.url.path)
 
         let start = Date()
         let result = try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", scratch.url.path])
         XCTAssertLessThan(Date().timeIntervalSince(start), 20, "hostile inputs must not stall the run")
         XCTAssertEqual(result.status, 1)
         XCTAssertEqual(try result.stdoutLines.map { try jsonObject($0)["id"] as? String }, ["g-good.txt"])
-        let errors = try Dictionary(uniqueKeysWithValues: result.stderr.split(separator: UInt8(ascii: "\n")).compactMap { line -> (String, String)? in
-            let text = String(decoding: line, as: UTF8.self)
-            guard text.hasPrefix("{") else { return nil }
-            let object = try jsonObject(text)
-            return (try XCTUnwrap(object["id"] as? String), try XCTUnwrap(object["error"] as? String))
-        })
+        let errors = try Dictionary(
+            uniqueKeysWithValues: result.stderr.split(separator: UInt8(ascii: "\n")).compactMap {
+                line -> (String, String)? in
+                let text = String(decoding: line, as: UTF8.self)
+                guard text.hasPrefix("{") else { return nil }
+                let object = try jsonObject(text)
+                return (try XCTUnwrap(object["id"] as? String), try XCTUnwrap(object["error"] as? String))
+            })
         XCTAssertTrue(errors["a-huge.png"]?.contains("too large: 100000×100000") == true, "\(errors)")
         XCTAssertTrue(errors["b-bomb.png"]?.contains("too large: 12000×12000") == true, "\(errors)")
         XCTAssertTrue(errors["c-gif.png"]?.contains("gif") == true, "\(errors)")
         XCTAssertTrue(errors["d-empty.wav"]?.contains("empty file") == true, "\(errors)")
         XCTAssertTrue(errors["e-zero-width.png"]?.contains("width is zero") == true, "\(errors)")
         XCTAssertTrue(errors["f-ten-hours.wav"]?.contains("too large") == true, "\(errors)")
-        XCTAssertTrue(errors.keys.contains { $0.hasPrefix("h-loop") }, "a symlink loop is reported, not walked forever: \(errors)")
+        XCTAssertTrue(
+            errors.keys.contains { $0.hasPrefix("h-loop") }, "a symlink loop is reported, not walked forever: \(errors)"
+        )
     }
 
     func test_a_video_stream_that_never_ends_on_stdin_embeds_in_bounded_time() throws {
         let source = Process()
         source.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-        source.arguments = ["-loglevel", "quiet", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-c:v", "mpeg2video", "-f", "mpegts", "-"]
+        source.arguments = [
+            "-loglevel", "quiet", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25", "-c:v", "mpeg2video", "-f",
+            "mpegts", "-",
+        ]
         let braid = BraidProcess(["embed", "--quiet", "--max-frames", "8", "-"])
         let pipe = Pipe()
         source.standardOutput = pipe
@@ -81,7 +91,9 @@ final class HostileInputTests: XCTestCase {
     private func zlibOfZeros(_ count: Int) throws -> [UInt8] {
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(bytes(\(count)), 9))"]
+        python.arguments = [
+            "python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(bytes(\(count)), 9))",
+        ]
         let output = Pipe()
         python.standardOutput = output
         try python.run()
@@ -93,9 +105,12 @@ final class HostileInputTests: XCTestCase {
 
     /// A WAV header and a sparse file of zeros: ten hours of silence that costs no disk.
     private func silentWAV(hours: Int, at url: URL) throws {
-        let rate = 8000, frames = hours * 3600 * rate, dataBytes = frames * 2
+        let rate = 8000
+        let frames = hours * 3600 * rate
+        let dataBytes = frames * 2
         var header = Data("RIFF".utf8) + le32(36 + dataBytes) + Data("WAVEfmt ".utf8) + le32(16)
-        header += le16(1) + le16(1) + le32(rate) + le32(rate * 2) + le16(2) + le16(16) + Data("data".utf8) + le32(dataBytes)
+        header +=
+            le16(1) + le16(1) + le32(rate) + le32(rate * 2) + le16(2) + le16(16) + Data("data".utf8) + le32(dataBytes)
         try header.write(to: url)
         let handle = try FileHandle(forWritingTo: url)
         try handle.truncate(atOffset: UInt64(header.count + dataBytes))
@@ -111,7 +126,8 @@ enum PNGBytes {
     static func header(width: Int, height: Int, colorType: UInt8 = 0, idat: [UInt8]) -> Data {
         var ihdr = Data()
         ihdr += be32(width) + be32(height) + Data([8, colorType, 0, 0, 0])
-        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + chunk("IHDR", ihdr) + chunk("IDAT", Data(idat)) + chunk("IEND", Data())
+        return Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + chunk("IHDR", ihdr) + chunk("IDAT", Data(idat))
+            + chunk("IEND", Data())
     }
 
     private static func be32(_ value: Int) -> Data { Data((0..<4).reversed().map { UInt8(value >> ($0 * 8) & 0xFF) }) }

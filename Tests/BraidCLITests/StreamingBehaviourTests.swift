@@ -49,7 +49,9 @@ final class StreamingBehaviourTests: XCTestCase {
         let scratch = try ScratchFolder()
         _ = try scratch.writeTexts(2_000)
         let output = scratch.path("out.jsonl")
-        let braid = BraidProcess(["embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output, scratch.path("texts")])
+        let braid = BraidProcess([
+            "embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
+        ])
         try braid.process.run()
         try waitForLines(in: output, atLeast: 50)
         kill(braid.process.processIdentifier, SIGINT)
@@ -70,13 +72,18 @@ final class StreamingBehaviourTests: XCTestCase {
         let output = scratch.path("out.jsonl")
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<20 {
-            let braid = BraidProcess(["embed", "--quiet", "--jobs", "2", "--batch-size", "4", "--encoder", "text=hashed", "--resume", output, scratch.path("texts")])
+            let braid = BraidProcess([
+                "embed", "--quiet", "--jobs", "2", "--batch-size", "4", "--encoder", "text=hashed", "--resume", output,
+                scratch.path("texts"),
+            ])
             try braid.process.run()
             Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4, using: &generator))
             kill(braid.process.processIdentifier, SIGKILL)
             braid.process.waitUntilExit()
         }
-        let final = try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", "--resume", output, scratch.path("texts")])
+        let final = try BraidProcess.run([
+            "embed", "--quiet", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
+        ])
         XCTAssertEqual(final.status, 0, final.stderrText)
         let text = try String(contentsOfFile: output, encoding: .utf8)
         let ids = try text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map {
@@ -98,7 +105,11 @@ final class StreamingBehaviourTests: XCTestCase {
     private func waitForLines(in path: String, atLeast count: Int) throws {
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
-            if let data = FileManager.default.contents(atPath: path), data.filter({ $0 == UInt8(ascii: "\n") }).count >= count { return }
+            if let data = FileManager.default.contents(atPath: path),
+                data.filter({ $0 == UInt8(ascii: "\n") }).count >= count
+            {
+                return
+            }
             Thread.sleep(forTimeInterval: 0.01)
         }
         XCTFail("\(path) never reached \(count) lines")

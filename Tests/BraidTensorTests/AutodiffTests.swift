@@ -1,5 +1,7 @@
-@testable import BraidTensor
+import Foundation
 import XCTest
+
+@testable import BraidTensor
 
 final class AutodiffTests: XCTestCase {
     func testNoGradRecordsNoTape() {
@@ -59,8 +61,6 @@ final class AutodiffTests: XCTestCase {
     }
 }
 
-import Foundation
-
 /// Plain forward values checked by hand, so the ops are right and not merely self-consistent.
 final class ForwardValueTests: XCTestCase {
     func testBroadcastArithmeticValues() {
@@ -86,7 +86,8 @@ final class ForwardValueTests: XCTestCase {
         XCTAssertEqual(a.sliced(axis: 1, 1..<3).scalars, [5, 3, 2, 6])
         XCTAssertEqual(Tensor.concatenate([a, a.sliced(axis: 1, 0..<1)], axis: 1).scalars, [1, 5, 3, 1, 4, 2, 6, 4])
         XCTAssertEqual(a.gatheringRows([1, 1, 0]).scalars, [4, 2, 6, 4, 2, 6, 1, 5, 3])
-        XCTAssertEqual(Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).upsampledNearest(scale: 2).scalars,
+        XCTAssertEqual(
+            Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).upsampledNearest(scale: 2).scalars,
             [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
     }
 
@@ -105,8 +106,12 @@ final class ForwardValueTests: XCTestCase {
         // -log(0.5)
         XCTAssertEqual(Tensor.crossEntropy(logits: logits, targets: [2]).item, 0.693_147_2, accuracy: 1e-6)
         // BCE(logit 0, target 1) = log 2, and stays finite for huge logits.
-        XCTAssertEqual(Tensor.binaryCrossEntropyWithLogits(logits: Tensor([0], shape: [1]), targets: Tensor([1], shape: [1])).item, 0.693_147_2, accuracy: 1e-6)
-        XCTAssertEqual(Tensor.binaryCrossEntropyWithLogits(logits: Tensor([200], shape: [1]), targets: Tensor([0], shape: [1])).item, 200, accuracy: 1e-3)
+        XCTAssertEqual(
+            Tensor.binaryCrossEntropyWithLogits(logits: Tensor([0], shape: [1]), targets: Tensor([1], shape: [1])).item,
+            0.693_147_2, accuracy: 1e-6)
+        XCTAssertEqual(
+            Tensor.binaryCrossEntropyWithLogits(logits: Tensor([200], shape: [1]), targets: Tensor([0], shape: [1]))
+                .item, 200, accuracy: 1e-3)
     }
 
     func testSeededRNGIsReproducibleAndRoughlyNormal() {

@@ -54,9 +54,11 @@ final class LayerGradientTests: XCTestCase {
         assertGradientsMatch([randomTensor([2, 3, 4], seed: 20), context] + crossScope.store.parameters) {
             cross($0[0], context: $0[1])
         }
-        XCTAssertEqual(crossScope.store.names, [
-            "q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias",
-            "v_proj.weight", "v_proj.bias", "out_proj.weight", "out_proj.bias",
-        ])
+        XCTAssertEqual(
+            crossScope.store.names,
+            [
+                "q_proj.weight", "q_proj.bias", "k_proj.weight", "k_proj.bias",
+                "v_proj.weight", "v_proj.bias", "out_proj.weight", "out_proj.bias",
+            ])
     }
 }

@@ -47,7 +47,9 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsMatch([x]) { $0[0].sliced(axis: 0, 1..<2) }
         assertGradientsMatch([randomTensor([1, 3, 1], seed: 8)]) { $0[0].expanded(to: [2, 3, 4]) }
         // Repeated indices must accumulate.
-        assertGradientsMatch([randomTensor([5, 3], seed: 9)]) { $0[0].gatheringRows([4, 0, 4, 2], indexShape: [2, 2]) }
+        assertGradientsMatch([randomTensor([5, 3], seed: 9)]) {
+            $0[0].gatheringRows([4, 0, 4, 2], indexShape: [2, 2])
+        }
     }
 
     func testMatmulVariants() {
@@ -80,7 +82,8 @@ final class OpsGradientTests: XCTestCase {
         let weight = randomTensor([6, 2, 3, 2], seed: 20)
         let bias = randomTensor([6], seed: 21)
         assertGradientsMatch([x, weight, bias]) {
-            Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: Size2D(height: 2, width: 1), padding: 1,
+            Tensor.conv2d(
+                $0[0], weight: $0[1], bias: $0[2], stride: Size2D(height: 2, width: 1), padding: 1,
                 dilation: Size2D(height: 1, width: 2), groups: 2)
         }
         assertGradientsMatch([x, randomTensor([3, 4, 1, 1], seed: 22)]) { Tensor.conv2d($0[0], weight: $0[1]) }
@@ -95,7 +98,8 @@ final class OpsGradientTests: XCTestCase {
         let weight = randomTensor([4, 3, 3, 3], seed: 24)
         let bias = randomTensor([6], seed: 25)
         assertGradientsMatch([x, weight, bias]) {
-            Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, groups: 2)
+            Tensor.convTranspose2d(
+                $0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, outputPadding: 1, groups: 2)
         }
         assertGradientsMatch([randomTensor([1, 4, 3, 2], seed: 44), weight, bias]) {
             Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, groups: 2)

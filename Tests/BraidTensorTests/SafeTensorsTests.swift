@@ -6,7 +6,8 @@ final class SafeTensorsTests: XCTestCase {
     private var directory: URL!
 
     override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("braid-safetensors-\(UUID().uuidString)")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "braid-safetensors-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -39,7 +40,8 @@ final class SafeTensorsTests: XCTestCase {
         }
         let expected = try JSONDecoder().decode(
             Expected.self, from: Data(contentsOf: Fixtures.directory.appendingPathComponent("python-written.json")))
-        let file = try SafeTensorsFile(contentsOf: Fixtures.directory.appendingPathComponent("python-written.safetensors"))
+        let file = try SafeTensorsFile(
+            contentsOf: Fixtures.directory.appendingPathComponent("python-written.safetensors"))
         XCTAssertEqual(file.metadata["format"], "pt")
         XCTAssertEqual(Set(file.keys), Set(expected.tensors.keys))
         for (name, value) in expected.tensors {
@@ -58,7 +60,9 @@ final class SafeTensorsTests: XCTestCase {
         let cut = directory.appendingPathComponent("cut.safetensors")
         try bytes.prefix(bytes.count - 10).write(to: cut)
         XCTAssertThrowsError(try SafeTensorsFile(contentsOf: cut)) { error in
-            XCTAssertEqual(error as? WeightError, .truncated(path: cut.path, neededBytes: bytes.count, fileBytes: bytes.count - 10))
+            XCTAssertEqual(
+                error as? WeightError, .truncated(path: cut.path, neededBytes: bytes.count, fileBytes: bytes.count - 10)
+            )
         }
         let stub = directory.appendingPathComponent("stub.safetensors")
         try Data([1, 2, 3]).write(to: stub)
@@ -89,7 +93,9 @@ final class SafeTensorsTests: XCTestCase {
         }
         let scope = WeightScope.loading(file).scope("layer")
         XCTAssertThrowsError(try Linear(scope: scope, inFeatures: 2, outFeatures: 3, bias: false)) { error in
-            XCTAssertEqual(error as? WeightError, .shapeMismatch(path: url.path, key: "layer.weight", expected: [3, 2], found: [2, 3]))
+            XCTAssertEqual(
+                error as? WeightError,
+                .shapeMismatch(path: url.path, key: "layer.weight", expected: [3, 2], found: [2, 3]))
         }
     }
 
@@ -114,10 +120,14 @@ extension SafeTensorsTests {
         ] {
             let url = directory.appendingPathComponent("hostile.safetensors")
             let header = Array(entry.utf8)
-            let bytes = withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header + [UInt8](repeating: 0, count: 16)
+            let bytes =
+                withUnsafeBytes(of: UInt64(header.count).littleEndian, Array.init) + header
+                + [UInt8](repeating: 0, count: 16)
             try Data(bytes).write(to: url)
             XCTAssertThrowsError(try SafeTensorsFile(contentsOf: url), entry) { error in
-                guard case .badHeader(let path, _)? = error as? WeightError else { return XCTFail("\(entry): \(error)") }
+                guard case .badHeader(let path, _)? = error as? WeightError else {
+                    return XCTFail("\(entry): \(error)")
+                }
                 XCTAssertEqual(path, url.path)
             }
         }

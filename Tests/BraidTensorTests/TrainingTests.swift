@@ -27,7 +27,8 @@ final class TrainingTests: XCTestCase {
         let scope = WeightScope.initializing(seed: 7)
         let conv1 = try Conv2d(scope: scope.scope("conv1"), inChannels: 1, outChannels: 8, kernel: 3, padding: 1)
         let norm = try GroupNorm(scope: scope.scope("norm"), groups: 2, channels: 8)
-        let conv2 = try Conv2d(scope: scope.scope("conv2"), inChannels: 8, outChannels: 8, kernel: 3, stride: 2, padding: 1)
+        let conv2 = try Conv2d(
+            scope: scope.scope("conv2"), inChannels: 8, outChannels: 8, kernel: 3, stride: 2, padding: 1)
         let head = try Linear(scope: scope.scope("head"), inFeatures: 8 * 2 * 2, outFeatures: 4)
         func forward(_ images: Tensor) -> Tensor {
             let hidden = norm(conv1(images)).silu()  // (8, 8, 8, 8)
@@ -60,7 +61,8 @@ final class TrainingTests: XCTestCase {
             let x = Tensor.randomNormal([5, 3], using: &rng)
             for _ in 0..<5 {
                 optimizer.zeroGradients()
-                Tensor.meanSquaredError(mlp(x).dropout(probability: 0.2, training: true, using: &rng), .zeros([5, 2])).backward()
+                Tensor.meanSquaredError(mlp(x).dropout(probability: 0.2, training: true, using: &rng), .zeros([5, 2]))
+                    .backward()
                 optimizer.step()
             }
             return scope.store.parameters.flatMap(\.scalars)

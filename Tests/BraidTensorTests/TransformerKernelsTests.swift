@@ -34,7 +34,9 @@ final class TransformerKernelsTests: XCTestCase {
             // (T, 3E) -> (T, 3, H, D) -> (3, H, T, D)
             let split = queryKeyValue.sliced(axis: 0, start..<start + length)
                 .reshaped([length, 3, heads, headSize]).permuted([1, 2, 0, 3])
-            func part(_ index: Int) -> Tensor { split.sliced(axis: 0, index..<index + 1).reshaped([heads, length, headSize]) }
+            func part(_ index: Int) -> Tensor {
+                split.sliced(axis: 0, index..<index + 1).reshaped([heads, length, headSize])
+            }
             let expected = Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2))
                 .permuted([1, 0, 2]).reshaped([length * width]).scalars  // (H, T, D) -> (T, H, D)
             let actual = output[(start * width)..<((start + length) * width)]

@@ -36,11 +36,13 @@ final class WeightScopeTests: XCTestCase {
     func testParameterNamesAreCheckpointKeys() throws {
         let scope = WeightScope.initializing(seed: 1)
         _ = try TinyEncoder(configuration: .init(hiddenSize: 4, numLayers: 2), scope: scope)
-        XCTAssertEqual(scope.store.names, [
-            "encoder.layer.0.dense.weight", "encoder.layer.0.dense.bias",
-            "encoder.layer.1.dense.weight", "encoder.layer.1.dense.bias",
-            "encoder.LayerNorm.weight", "encoder.LayerNorm.bias",
-        ])
+        XCTAssertEqual(
+            scope.store.names,
+            [
+                "encoder.layer.0.dense.weight", "encoder.layer.0.dense.bias",
+                "encoder.layer.1.dense.weight", "encoder.layer.1.dense.bias",
+                "encoder.LayerNorm.weight", "encoder.LayerNorm.bias",
+            ])
         XCTAssertEqual(scope.store.scalarCount, 2 * (16 + 4) + 8)
     }
 

@@ -1,5 +1,6 @@
-@testable import Braid
 import FuzzSupport
+
+@testable import Braid
 
 /// The tar stream reader (`--tar`), member by member until the end or the first stream error. The reader
 /// is internal, so this target imports Braid `@testable` (the fuzz build passes `-enable-testing`).

@@ -13,15 +13,21 @@ final class AudioResampler {
     static let supportedRates = 1...768_000
 
     /// `source` names the file in errors.
-    init(channels: Int, inputFormat: AVSampleFormat, inputRate: Int, outputRate: Int, source: String) throws(DecodeError) {
+    init(channels: Int, inputFormat: AVSampleFormat, inputRate: Int, outputRate: Int, source: String)
+        throws(DecodeError)
+    {
         guard inputRate == outputRate || (Self.supportedRates ~= inputRate && Self.supportedRates ~= outputRate) else {
-            throw DecodeError(source, .unsupported(
-                "cannot resample \(inputRate) Hz to \(outputRate) Hz; rates above \(Self.supportedRates.upperBound) Hz are refused"))
+            throw DecodeError(
+                source,
+                .unsupported(
+                    "cannot resample \(inputRate) Hz to \(outputRate) Hz; rates above \(Self.supportedRates.upperBound) Hz are refused"
+                ))
         }
         self.channels = channels
         self.inputRate = inputRate
         self.outputRate = outputRate
-        var outputLayout = AVChannelLayout(), inputLayout = AVChannelLayout()
+        var outputLayout = AVChannelLayout()
+        var inputLayout = AVChannelLayout()
         av_channel_layout_default(&outputLayout, Int32(channels))
         av_channel_layout_default(&inputLayout, Int32(channels))
         defer {
@@ -59,7 +65,8 @@ final class AudioResampler {
     static func resample(_ audio: Audio, to rate: Int, source: String) throws(DecodeError) -> Audio {
         if rate == audio.sampleRate { return audio }
         let resampler = try AudioResampler(
-            channels: audio.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: audio.sampleRate, outputRate: rate, source: source)
+            channels: audio.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: audio.sampleRate, outputRate: rate,
+            source: source)
         var samples = audio.samples.withUnsafeBytes { raw -> [Float] in
             var plane: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
             return resampler.convert(planes: &plane, frameCount: audio.frameCount)

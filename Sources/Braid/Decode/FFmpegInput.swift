@@ -31,7 +31,8 @@ final class FFmpegInput {
             guard !bytes.isEmpty else { throw DecodeError(id, .empty) }
             let file = MemoryFile(bytes)
             ioSource = file
-            io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead, seek: MemoryFile.avioSeek)
+            io = Self.customIO(
+                opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead, seek: MemoryFile.avioSeek)
         case .stream(let stream):
             let head: [UInt8]
             do {
@@ -45,11 +46,14 @@ final class FFmpegInput {
             if head.count <= Self.streamMemoryLimit && (try? stream.peek(count: 1).isEmpty) == true {
                 let file = MemoryFile(head)
                 ioSource = file
-                io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead, seek: MemoryFile.avioSeek)
+                io = Self.customIO(
+                    opaque: Unmanaged.passUnretained(file).toOpaque(), read: MemoryFile.avioRead,
+                    seek: MemoryFile.avioSeek)
             } else {
                 let file = StreamFile(head: head, rest: stream)
                 ioSource = file
-                io = Self.customIO(opaque: Unmanaged.passUnretained(file).toOpaque(), read: StreamFile.avioRead, seek: nil)
+                io = Self.customIO(
+                    opaque: Unmanaged.passUnretained(file).toOpaque(), read: StreamFile.avioRead, seek: nil)
             }
         case .text:
             throw DecodeError(id, .notA(.video, because: "it is text"))
@@ -111,7 +115,9 @@ final class FFmpegInput {
 
     /// Duration of the whole container in seconds, when it records one.
     var duration: Double? {
-        guard let format, format.pointee.duration != braid_av_nopts_value(), format.pointee.duration > 0 else { return nil }
+        guard let format, format.pointee.duration != braid_av_nopts_value(), format.pointee.duration > 0 else {
+            return nil
+        }
         return Double(format.pointee.duration) / Double(braid_av_time_base())
     }
 

@@ -5,7 +5,9 @@ extension Media {
         case .text(let text):
             return ["characters": .integer(text.string.count), "encoding": .string(text.encoding.rawValue)]
         case .image(let image):
-            return ["width": .integer(image.width), "height": .integer(image.height), "channels": .integer(image.channels)]
+            return [
+                "width": .integer(image.width), "height": .integer(image.height), "channels": .integer(image.channels),
+            ]
         case .audio(let audio):
             return [
                 "sample_rate": .integer(audio.sampleRate), "channels": .integer(audio.channels),
@@ -13,7 +15,8 @@ extension Media {
             ]
         case .video(let video):
             var meta: [String: MetaValue] = [
-                "frames": .integer(video.frames.count), "fps": .number(video.frameRate), "duration": .number(video.duration),
+                "frames": .integer(video.frames.count), "fps": .number(video.frameRate),
+                "duration": .number(video.duration),
                 "has_audio": .bool(video.audio != nil),
             ]
             if let first = video.frames.first?.image {

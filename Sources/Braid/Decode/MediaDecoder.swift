@@ -30,7 +30,8 @@ public struct MediaDecoder: Sendable {
         switch item.source {
         case .text: return .text
         case .bytes(let bytes): head = Array(bytes.prefix(Self.probeLength))
-        case .stream(let stream): head = try Self.reading(item.id) { () throws(InputError) in try stream.peek(count: Self.probeLength) }
+        case .stream(let stream):
+            head = try Self.reading(item.id) { () throws(InputError) in try stream.peek(count: Self.probeLength) }
         case .file(let path): head = try FileBytes(path: path, id: item.id).read(upTo: Self.probeLength)
         }
         let named = MediaFormat(fileExtension: fileExtension(of: item.id))
@@ -48,11 +49,16 @@ public struct MediaDecoder: Sendable {
         // What no magic number claims may still be a container FFmpeg knows (MPEG-TS, raw streams, ...).
         if let demuxer = FFmpegInput.demuxerName(forHead: head) {
             if Self.stillImageDemuxers.contains(demuxer) || demuxer.hasSuffix("_pipe") {
-                throw DecodeError(item.id, .unsupported("\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG images"))
+                throw DecodeError(
+                    item.id,
+                    .unsupported(
+                        "\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG images"))
             }
             return .video
         }
-        if let named, named != .text { throw DecodeError(item.id, .notA(named, because: "its first bytes are not a \(named.displayName) header")) }
+        if let named, named != .text {
+            throw DecodeError(item.id, .notA(named, because: "its first bytes are not a \(named.displayName) header"))
+        }
         throw DecodeError(item.id, .unknownFormat)
     }
 
@@ -73,7 +79,8 @@ public struct MediaDecoder: Sendable {
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
-            return .audio(try decoder.decode(try seekable(item), id: item.id, sampleRate: options.sampleRate, mono: options.mono))
+            return .audio(
+                try decoder.decode(try seekable(item), id: item.id, sampleRate: options.sampleRate, mono: options.mono))
         case .video:
             var videoOptions = options.video
             videoOptions.audioSampleRate = options.sampleRate
@@ -88,8 +95,11 @@ public struct MediaDecoder: Sendable {
         let format = try sniff(item)
         switch format {
         case .text:
-            let text = try TextDecoder(replaceInvalid: options.replaceInvalidText).decode(try bytes(of: item), source: item.id)
-            return .text(TextInfo(encoding: text.encoding.rawValue, characters: text.string.count, bytes: text.string.utf8.count))
+            let text = try TextDecoder(replaceInvalid: options.replaceInvalidText).decode(
+                try bytes(of: item), source: item.id)
+            return .text(
+                TextInfo(encoding: text.encoding.rawValue, characters: text.string.count, bytes: text.string.utf8.count)
+            )
         case .png:
             return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .wav:
@@ -127,7 +137,9 @@ public struct MediaDecoder: Sendable {
         return .bytes(try bytes(of: item))
     }
 
-    private static func reading<Value>(_ id: String, _ body: () throws(InputError) -> Value) throws(DecodeError) -> Value {
+    private static func reading<Value>(_ id: String, _ body: () throws(InputError) -> Value) throws(DecodeError)
+        -> Value
+    {
         do {
             return try body()
         } catch {

@@ -68,24 +68,32 @@ public struct PNGDecoder: Sendable {
             hasICCProfile: raw.has_iccp != 0, channels: Int(raw.out_channels))
     }
 
-    public func decode(_ bytes: [UInt8], as sampleType: SampleType = .uint8, source: String) throws(DecodeError) -> Image {
+    public func decode(_ bytes: [UInt8], as sampleType: SampleType = .uint8, source: String) throws(DecodeError)
+        -> Image
+    {
         let header = try info(bytes, source: source)
         let pixels = header.width * header.height
         guard pixels <= maxPixels else {
-            throw DecodeError(source, .tooLarge(
-                "\(header.width)×\(header.height) is \(pixels) pixels, over the limit of \(maxPixels) (--max-pixels)"))
+            throw DecodeError(
+                source,
+                .tooLarge(
+                    "\(header.width)×\(header.height) is \(pixels) pixels, over the limit of \(maxPixels) (--max-pixels)"
+                ))
         }
         let count = pixels * header.channels
         let geometry = (width: header.width, height: header.height, channels: header.channels)
         if sampleType == .float32 && header.bitDepth == 16 {
             let wide: [UInt16] = try decodeSamples(bytes, count: count, sixteenBit: true, source: source)
             let floats = wide.map { Float($0) * (1 / 65535) }
-            return Image(width: geometry.width, height: geometry.height, channels: geometry.channels, samples: .float32(floats))
+            return Image(
+                width: geometry.width, height: geometry.height, channels: geometry.channels, samples: .float32(floats))
         }
         let narrow: [UInt8] = try decodeSamples(bytes, count: count, sixteenBit: false, source: source)
         let image = Image(width: geometry.width, height: geometry.height, channels: geometry.channels, bytes: narrow)
         return sampleType == .float32
-            ? Image(width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples))
+            ? Image(
+                width: image.width, height: image.height, channels: image.channels,
+                samples: .float32(image.floatSamples))
             : image
     }
 
@@ -117,7 +125,11 @@ public struct PNGDecoder: Sendable {
         var message = [CChar](repeating: 0, count: 256)
         let status = message.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
         guard status != 0 else { return }
-        throw DecodeError(source, Self.reason(forLibPNGMessage: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        throw DecodeError(
+            source,
+            Self.reason(
+                forLibPNGMessage: String(
+                    decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
     }
 
     /// Sorts libpng's messages into the kinds a user acts on differently.
@@ -125,7 +137,9 @@ public struct PNGDecoder: Sendable {
         let lowered = message.lowercased()
         if lowered.hasPrefix("not a png") { return .notA(.png, because: "no PNG signature") }
         if lowered.hasPrefix("truncated: ") { return .truncated("PNG " + message.dropFirst("truncated: ".count)) }
-        if lowered.contains("not enough image data") || lowered.contains("read error") { return .truncated("PNG " + message) }
+        if lowered.contains("not enough image data") || lowered.contains("read error") {
+            return .truncated("PNG " + message)
+        }
         if lowered.hasPrefix("iend: out of place") { return .corrupt("PNG has no image data (IDAT) before IEND") }
         if lowered.contains("crc") { return .corrupt("PNG checksum mismatch (\(message))") }
         return .corrupt("PNG " + message)

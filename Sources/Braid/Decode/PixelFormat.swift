@@ -49,7 +49,8 @@ extension Image {
         let hasColor = channels >= 3
         let alphaIndex = channels == 2 ? 1 : channels == 4 ? 3 : nil
         for pixel in 0..<pixelCount {
-            let source = pixel * channels, destination = pixel * target
+            let source = pixel * channels
+            let destination = pixel * target
             let r = samples[source]
             let g = hasColor ? samples[source + 1] : r
             let b = hasColor ? samples[source + 2] : r

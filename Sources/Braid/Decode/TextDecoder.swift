@@ -14,16 +14,20 @@ public struct TextDecoder: Sendable {
         let body = bytes[bomLength...]
         switch encoding {
         case .utf8, .utf8BOM:
-            return Text(string: try transcode(body, as: UTF8.self, startOffset: bomLength, source: source), encoding: encoding)
+            return Text(
+                string: try transcode(body, as: UTF8.self, startOffset: bomLength, source: source), encoding: encoding)
         case .utf16LE, .utf16BE:
             guard body.count % 2 == 0 else {
                 throw DecodeError(source, .invalidText("UTF-16 text has an odd number of bytes (\(bytes.count))"))
             }
             let units = stride(from: body.startIndex, to: body.endIndex, by: 2).map { index -> UInt16 in
-                let first = UInt16(body[index]), second = UInt16(body[index + 1])
+                let first = UInt16(body[index])
+                let second = UInt16(body[index + 1])
                 return encoding == .utf16LE ? first | second << 8 : first << 8 | second
             }
-            return Text(string: try transcode(units, as: UTF16.self, startOffset: bomLength, source: source), encoding: encoding)
+            return Text(
+                string: try transcode(units, as: UTF16.self, startOffset: bomLength, source: source), encoding: encoding
+            )
         }
     }
 

@@ -81,19 +81,24 @@ public struct VideoDecoder: Sendable {
 
     public static let defaultMaxDecodedBytes = 1 << 30
 
-    public init(maxPixels: Int = PNGDecoder.defaultMaxPixels, maxDecodedBytes: Int = VideoDecoder.defaultMaxDecodedBytes) {
+    public init(
+        maxPixels: Int = PNGDecoder.defaultMaxPixels, maxDecodedBytes: Int = VideoDecoder.defaultMaxDecodedBytes
+    ) {
         self.maxPixels = maxPixels
         self.maxDecodedBytes = maxDecodedBytes
     }
 
     public func info(_ source: Item.Source, id: String) throws(DecodeError) -> VideoInfo {
         let input = try FFmpegInput(source, id: id)
-        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else { throw DecodeError(id, .unsupported("no video stream")) }
+        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
+            throw DecodeError(id, .unsupported("no video stream"))
+        }
         let stream = input.stream(videoIndex)
         let parameters = stream.pointee.codecpar.pointee
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         let fps = rate.den > 0 ? av_q2d(rate) : 0
-        let streamDuration = stream.pointee.duration != braid_av_nopts_value() && stream.pointee.duration > 0
+        let streamDuration =
+            stream.pointee.duration != braid_av_nopts_value() && stream.pointee.duration > 0
             ? Double(stream.pointee.duration) * av_q2d(stream.pointee.time_base) : nil
         let duration = streamDuration ?? input.duration
         let recorded = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
@@ -118,8 +123,11 @@ public struct VideoDecoder: Sendable {
         let track = try streamFrames(source, id: id, options: options) { frame, audioSamples throws(DecodeError) in
             bytes += frame.image.pixelCount * 3
             guard bytes + audioSamples * 4 <= maxDecodedBytes else {
-                throw DecodeError(id, .tooLarge(
-                    "decoded frames exceed \(maxDecodedBytes) bytes; sample fewer frames (--fps, --every, --max-frames) or smaller (--size)"))
+                throw DecodeError(
+                    id,
+                    .tooLarge(
+                        "decoded frames exceed \(maxDecodedBytes) bytes; sample fewer frames (--fps, --every, --max-frames) or smaller (--size)"
+                    ))
             }
             frames.append(frame)
         }
@@ -170,16 +178,25 @@ final class VideoFrameReader {
     init(_ source: Item.Source, id: String, options: VideoDecoder.Options, maxPixels: Int) throws(DecodeError) {
         input = try FFmpegInput(source, id: id)
         self.options = options
-        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else { throw DecodeError(id, .unsupported("no video stream")) }
+        guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
+            throw DecodeError(id, .unsupported("no video stream"))
+        }
         self.videoIndex = videoIndex
         let stream = input.stream(videoIndex)
         let parameters = stream.pointee.codecpar.pointee
-        guard parameters.width > 0, parameters.height > 0 else { throw DecodeError(id, .corrupt("video stream has no frame size")) }
+        guard parameters.width > 0, parameters.height > 0 else {
+            throw DecodeError(id, .corrupt("video stream has no frame size"))
+        }
         guard Int(parameters.width) * Int(parameters.height) <= maxPixels else {
-            throw DecodeError(id, .tooLarge("\(parameters.width)×\(parameters.height) frames are over the limit of \(maxPixels) pixels (--max-pixels)"))
+            throw DecodeError(
+                id,
+                .tooLarge(
+                    "\(parameters.width)×\(parameters.height) frames are over the limit of \(maxPixels) pixels (--max-pixels)"
+                ))
         }
         timeBase = av_q2d(stream.pointee.time_base)
-        streamStart = stream.pointee.start_time == braid_av_nopts_value() ? 0 : Double(stream.pointee.start_time) * timeBase
+        streamStart =
+            stream.pointee.start_time == braid_av_nopts_value() ? 0 : Double(stream.pointee.start_time) * timeBase
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         frameRate = rate.den > 0 ? av_q2d(rate) : 0
         duration = input.duration ?? 0
@@ -220,7 +237,8 @@ final class VideoFrameReader {
         let status = avcodec_open2(context, codec, nil)
         guard status >= 0, let context else {
             avcodec_free_context(&context)
-            throw DecodeError(id, FFmpegError.reason(status, doing: "open the \(String(cString: codec.pointee.name)) decoder"))
+            throw DecodeError(
+                id, FFmpegError.reason(status, doing: "open the \(String(cString: codec.pointee.name)) decoder"))
         }
         return context
     }
@@ -270,7 +288,8 @@ final class VideoFrameReader {
     private func sampledFrame() throws(DecodeError) -> VideoFrame? {
         let frame = decoded!.pointee
         let pts = frame.best_effort_timestamp != braid_av_nopts_value() ? frame.best_effort_timestamp : frame.pts
-        let timestamp = pts == braid_av_nopts_value() ? Double(decodedCount) / max(frameRate, 1) : Double(pts) * timeBase
+        let timestamp =
+            pts == braid_av_nopts_value() ? Double(decodedCount) / max(frameRate, 1) : Double(pts) * timeBase
         var index = decodedCount
         decodedCount += 1
         lastFrameTime = timestamp
@@ -290,7 +309,8 @@ final class VideoFrameReader {
             guard frame.key_frame != 0 else { return nil }
         }
         keptCount += 1
-        return VideoFrame(index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try convert(frame))
+        return VideoFrame(
+            index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try convert(frame))
     }
 
     /// Bytes swscale may write past the end of its output: a block of up to 64 RGB24 pixels.
@@ -302,7 +322,9 @@ final class VideoFrameReader {
         scaler = sws_getCachedContext(
             scaler, frame.width, frame.height, AVPixelFormat(frame.format), Int32(width), Int32(height),
             AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
-        guard scaler != nil else { throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB")) }
+        guard scaler != nil else {
+            throw DecodeError(input.id, .unsupported("libswscale cannot convert this pixel format to RGB"))
+        }
         var frame = frame
         var rows: Int32 = 0
         // swscale writes every output byte, so the array is never zero-filled first. Its SIMD row converters
@@ -323,7 +345,9 @@ final class VideoFrameReader {
             }
             initialized = rows == Int32(height) ? count : 0
         }
-        guard rows == Int32(height) else { throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows")) }
+        guard rows == Int32(height) else {
+            throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows"))
+        }
         return Image(width: width, height: height, channels: 3, bytes: pixels)
     }
 
@@ -342,7 +366,8 @@ final class VideoFrameReader {
                     channels: audioChannels, inputFormat: AVSampleFormat(frame.format),
                     inputRate: Int(frame.sample_rate), outputRate: audioRate, source: input.id)
             }
-            let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+            let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(
+                to: UnsafePointer<UInt8>?.self)
             audioSamples += resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples))
         }
     }

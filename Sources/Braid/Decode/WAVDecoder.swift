@@ -40,12 +40,17 @@ public struct WAVDecoder: Sendable {
 
     /// Decodes the whole clip, then down-mixes (`mono`: the mean of the channels) and resamples
     /// (`sampleRate`, with libswresample) when asked.
-    public func decode(_ source: Item.Source, id: String, sampleRate: Int? = nil, mono: Bool = false) throws(DecodeError) -> Audio {
+    public func decode(_ source: Item.Source, id: String, sampleRate: Int? = nil, mono: Bool = false)
+        throws(DecodeError) -> Audio
+    {
         let reader = try WAVReader(source, id: id)
         let info = reader.info
         guard info.frames * info.channels <= maxSamples else {
-            throw DecodeError(id, .tooLarge(
-                "\(info.frames) frames × \(info.channels) channels is over the limit of \(maxSamples) samples (--max-samples)"))
+            throw DecodeError(
+                id,
+                .tooLarge(
+                    "\(info.frames) frames × \(info.channels) channels is over the limit of \(maxSamples) samples (--max-samples)"
+                ))
         }
         var audio = Audio(sampleRate: info.sampleRate, channels: info.channels, samples: try reader.readAll())
         if mono { audio = audio.mono() }
@@ -53,8 +58,11 @@ public struct WAVDecoder: Sendable {
             // Upsampling multiplies the samples: a 1 Hz header asked for 48 kHz would need 48 000 times the memory.
             let resampled = Double(audio.samples.count) * Double(sampleRate) / Double(info.sampleRate)
             guard resampled <= Double(maxSamples) else {
-                throw DecodeError(id, .tooLarge(
-                    "resampling \(info.sampleRate) Hz to \(sampleRate) Hz goes over the limit of \(maxSamples) samples (--max-samples)"))
+                throw DecodeError(
+                    id,
+                    .tooLarge(
+                        "resampling \(info.sampleRate) Hz to \(sampleRate) Hz goes over the limit of \(maxSamples) samples (--max-samples)"
+                    ))
             }
             audio = try AudioResampler.resample(audio, to: sampleRate, source: id)
         }
@@ -100,8 +108,11 @@ final class WAVReader {
         // with windows sized in samples) would spend its time on a nonsense value.
         guard AudioResampler.supportedRates ~= Int(format.samplerate) else {
             sf_close(handle)
-            throw DecodeError(id, .unsupported(
-                "sample rate \(format.samplerate) Hz; rates up to \(AudioResampler.supportedRates.upperBound) Hz are decoded"))
+            throw DecodeError(
+                id,
+                .unsupported(
+                    "sample rate \(format.samplerate) Hz; rates up to \(AudioResampler.supportedRates.upperBound) Hz are decoded"
+                ))
         }
         info = WAVInfo(
             sampleRate: Int(format.samplerate), channels: Int(format.channels), frames: Int(format.frames),
@@ -113,7 +124,8 @@ final class WAVReader {
     /// Reads up to `frames` frames; an empty result means the end.
     func read(frames: Int) -> [Float] {
         var chunk = [Float](repeating: 0, count: frames * info.channels)
-        let got = Int(chunk.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(frames)) })
+        let got = Int(
+            chunk.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(frames)) })
         chunk.removeLast(chunk.count - got * info.channels)
         return chunk
     }
@@ -129,7 +141,8 @@ final class WAVReader {
         let error = sf_error(handle)
         if error != 0 { throw DecodeError(id, .corrupt("libsndfile: \(String(cString: sf_error_number(error)))")) }
         guard samples.count == info.frames * info.channels else {
-            throw DecodeError(id, .truncated("header announces \(info.frames) frames, data holds \(samples.count / info.channels)"))
+            throw DecodeError(
+                id, .truncated("header announces \(info.frames) frames, data holds \(samples.count / info.channels)"))
         }
         return samples
     }

@@ -13,7 +13,8 @@ enum WAVHeader {
         let isRF64 = bytes[0..<4].elementsEqual("RF64".utf8)
         var offset = 12
         while offset + 8 <= bytes.count {
-            let size = Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16
+            let size =
+                Int(bytes[offset + 4]) | Int(bytes[offset + 5]) << 8 | Int(bytes[offset + 6]) << 16
                 | Int(bytes[offset + 7]) << 24
             let isData = bytes[offset..<offset + 4].elementsEqual("data".utf8)
             if isData {
@@ -21,7 +22,8 @@ enum WAVHeader {
                 if isRF64 || size == 0xFFFF_FFFF || size == 0 { return }
                 let available = fileSize - (offset + 8)
                 guard size <= available else {
-                    throw DecodeError(id, .truncated("data chunk declares \(size) bytes, file holds \(max(0, available))"))
+                    throw DecodeError(
+                        id, .truncated("data chunk declares \(size) bytes, file holds \(max(0, available))"))
                 }
                 return
             }

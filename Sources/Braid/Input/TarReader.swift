@@ -170,7 +170,8 @@ struct TarReader {
             case "path": result.name = Array(value)
             case "size":
                 guard let size = Int(String(decoding: value, as: UTF8.self)), size >= 0 else {
-                    throw InputError(file: reader.name, problem: "pax header gives an invalid size before byte \(reader.offset)")
+                    throw InputError(
+                        file: reader.name, problem: "pax header gives an invalid size before byte \(reader.offset)")
                 }
                 result.size = size
             default: break

@@ -6,7 +6,8 @@ public enum AtomicFile {
     public static func write(to path: String, _ produce: (_ temporaryPath: String) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial").path
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).partial")
+            .path
         do {
             try produce(temporary)
             guard rename(temporary, path) == 0 else {

@@ -15,7 +15,11 @@ public enum PNGEncoder {
         header.version = UInt32(PNG_IMAGE_VERSION)
         header.width = UInt32(image.width)
         header.height = UInt32(image.height)
-        header.format = [UInt32(PNG_FORMAT_GRAY), UInt32(PNG_FORMAT_GA), UInt32(PNG_FORMAT_RGB), UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)][image.channels - 1]
+        header.format =
+            [
+                UInt32(PNG_FORMAT_GRAY), UInt32(PNG_FORMAT_GA), UInt32(PNG_FORMAT_RGB),
+                UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA),
+            ][image.channels - 1]
         var size: png_alloc_size_t = 0
         let stride = Int32(image.width * image.channels)
         return try pixels.withUnsafeBytes { source -> [UInt8] in

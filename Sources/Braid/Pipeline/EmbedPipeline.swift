@@ -32,7 +32,8 @@ public struct EmbedPipeline: Sendable {
     /// The budget splits `threads` (default: one per core) over the concurrent work of each stage: every encoder
     /// call may use `threads / encode jobs` BLAS threads and every video decoder `threads / decode jobs` FFmpeg
     /// threads, so neither stage alone asks for more threads than there are cores.
-    public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws {
+    public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws
+    {
         var job = job
         let threads = job.threads ?? ProcessInfo.processInfo.activeProcessorCount
         ThreadBudget.setComputeThreads(max(1, threads / max(1, job.encodeStage.jobs)))
@@ -74,7 +75,8 @@ public struct EmbedPipeline: Sendable {
         ) { batch in
             try Self.encode(batch, with: encoders)
         }
-        let sink = EmbeddingSink(output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
+        let sink = EmbeddingSink(
+            output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
         return Summary(output: try await sink.drain(encoded), skipped: skipped.value)
     }
 
@@ -91,12 +93,14 @@ public struct EmbedPipeline: Sendable {
             let encoder = try encoders.encoder(for: modality)
             let vectors = try encoder.encode(positions.map { batch[$0].media })
             guard vectors.count == positions.count else {
-                throw EncodeError.batchSizeMismatch(encoder: encoder.name, expected: positions.count, got: vectors.count)
+                throw EncodeError.batchSizeMismatch(
+                    encoder: encoder.name, expected: positions.count, got: vectors.count)
             }
             for (position, vector) in zip(positions, vectors) {
                 let item = batch[position]
                 records[position] = EmbeddingRecord(
-                    item: item.item, modality: modality, encoder: encoder.name, embedding: vector, meta: item.media.meta)
+                    item: item.item, modality: modality, encoder: encoder.name, embedding: vector, meta: item.media.meta
+                )
             }
         }
         return records.compactMap { $0 }

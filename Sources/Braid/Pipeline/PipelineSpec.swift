@@ -35,7 +35,8 @@ public enum PipelineSpec {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw PipelineSpecError(file: path, line: nil, column: nil, message: "cannot read: \(error.localizedDescription)")
+            throw PipelineSpecError(
+                file: path, line: nil, column: nil, message: "cannot read: \(error.localizedDescription)")
         }
         return try parse(yaml: text, file: path)
     }
@@ -108,7 +109,8 @@ private struct SpecReader {
         for (key, value) in mapping {
             guard let name = key.string else { throw fail(key, "keys in '\(section)' must be names") }
             guard allowed.contains(name) else {
-                throw fail(key, "unknown key '\(name)' in '\(section)' (expected one of: \(allowed.joined(separator: ", ")))")
+                throw fail(
+                    key, "unknown key '\(name)' in '\(section)' (expected one of: \(allowed.joined(separator: ", ")))")
             }
             values[name] = value
         }
@@ -128,7 +130,9 @@ private struct SpecReader {
     }
 
     func double(_ node: Node, _ key: String) throws(PipelineSpecError) -> Double {
-        guard let value = Double(try string(node, key)), value > 0 else { throw fail(node, "'\(key)' must be a positive number") }
+        guard let value = Double(try string(node, key)), value > 0 else {
+            throw fail(node, "'\(key)' must be a positive number")
+        }
         return value
     }
 
@@ -151,7 +155,8 @@ private struct SpecReader {
     func job(_ root: Node) throws(PipelineSpecError) -> EmbedJob {
         let top = try mapping(root, "pipeline", allowed: ["input", "decode", "encode", "output", "threads"])
         guard let inputNode = top["input"] else { throw fail(root, "the pipeline has no 'input' section") }
-        let input = try mapping(inputNode, "input", allowed: ["paths", "paths_from", "tar", "lines", "records", "include", "exclude"])
+        let input = try mapping(
+            inputNode, "input", allowed: ["paths", "paths_from", "tar", "lines", "records", "include", "exclude"])
         var origins: [ItemSource.Origin] = []
         if let node = input["paths"] { origins.append(.paths(try strings(node, "paths"))) }
         if let node = input["paths_from"] { origins.append(.pathList(try string(node, "paths_from"))) }
@@ -164,8 +169,10 @@ private struct SpecReader {
         var job = EmbedJob(
             origin: origin,
             filter: ExtensionFilter(
-                include: try input["include"].map { node throws(PipelineSpecError) in try strings(node, "include") } ?? [],
-                exclude: try input["exclude"].map { node throws(PipelineSpecError) in try strings(node, "exclude") } ?? []))
+                include: try input["include"].map { node throws(PipelineSpecError) in try strings(node, "include") }
+                    ?? [],
+                exclude: try input["exclude"].map { node throws(PipelineSpecError) in try strings(node, "exclude") }
+                    ?? []))
         if let node = top["decode"] { try readDecode(node, into: &job) }
         if let node = top["encode"] { try readEncode(node, into: &job) }
         if let node = top["output"] {
@@ -183,14 +190,18 @@ private struct SpecReader {
     func readDecode(_ node: Node, into job: inout EmbedJob) throws(PipelineSpecError) {
         let decode = try mapping(
             node, "decode",
-            allowed: ["jobs", "buffer", "max_pixels", "max_samples", "sample_rate", "mono", "replace_invalid_text", "video"])
+            allowed: [
+                "jobs", "buffer", "max_pixels", "max_samples", "sample_rate", "mono", "replace_invalid_text", "video",
+            ])
         if let value = decode["jobs"] { job.decodeStage.jobs = try int(value, "jobs") }
         if let value = decode["buffer"] { job.decodeStage.buffer = try int(value, "buffer") }
         if let value = decode["max_pixels"] { job.decoding.maxPixels = try int(value, "max_pixels") }
         if let value = decode["max_samples"] { job.decoding.maxSamples = try int(value, "max_samples") }
         if let value = decode["sample_rate"] { job.decoding.sampleRate = try int(value, "sample_rate") }
         if let value = decode["mono"] { job.decoding.mono = try bool(value, "mono") }
-        if let value = decode["replace_invalid_text"] { job.decoding.replaceInvalidText = try bool(value, "replace_invalid_text") }
+        if let value = decode["replace_invalid_text"] {
+            job.decoding.replaceInvalidText = try bool(value, "replace_invalid_text")
+        }
         guard let videoNode = decode["video"] else { return }
         let video = try mapping(videoNode, "video", allowed: ["fps", "every", "keyframes", "max_frames", "size"])
         var rules: [FrameSampling.Rule] = []
@@ -202,7 +213,9 @@ private struct SpecReader {
         if let value = video["max_frames"] { job.decoding.video.sampling.maxFrames = try int(value, "max_frames") }
         if let value = video["size"] {
             let parts = try string(value, "size").lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else { throw fail(value, "'size' must be WIDTHxHEIGHT, e.g. 224x224") }
+            guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
+                throw fail(value, "'size' must be WIDTHxHEIGHT, e.g. 224x224")
+            }
             job.decoding.video.size = (parts[0], parts[1])
         }
     }

@@ -40,7 +40,9 @@ extension BraidCommand.Bench {
                 if try decoder.sniff(item) == .video {
                     {
                         var frames = 0
-                        _ = try VideoDecoder().streamFrames(item.source, id: item.id, options: options.video) { _, _ in frames += 1 }
+                        _ = try VideoDecoder().streamFrames(item.source, id: item.id, options: options.video) { _, _ in
+                            frames += 1
+                        }
                         return frames
                     }
                 } else {

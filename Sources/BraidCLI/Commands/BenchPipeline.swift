@@ -30,7 +30,8 @@ extension BraidCommand.Bench {
         func run() async throws {
             var job = EmbedJob(origin: .paths(paths))
             try encoding.apply(to: &job)
-            let pipeline = try EmbedPipeline(job: job, registry: .withModels(encoding.context), context: encoding.context)
+            let pipeline = try EmbedPipeline(
+                job: job, registry: .withModels(encoding.context), context: encoding.context)
             let clock = ContinuousClock()
             var items = 0
             let elapsed: Duration
@@ -55,7 +56,9 @@ extension BraidCommand.Bench {
                 items = summary.output.written + summary.output.failed
             }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            print(#"{"stage": "\#(stage.rawValue)", "items": \#(items), "seconds": \#(seconds), "items_per_second": \#(Double(items) / seconds)}"#)
+            print(
+                #"{"stage": "\#(stage.rawValue)", "items": \#(items), "seconds": \#(seconds), "items_per_second": \#(Double(items) / seconds)}"#
+            )
         }
 
         /// The decode stage alone: the same source and the same number of concurrent decoders as the pipeline.

@@ -28,7 +28,10 @@ extension BraidCommand {
         @Option(name: .shortAndLong, help: "Where to write: FILE.npy, FILE.png, FILE.wav, FILE.txt, DIR/ or '-'.")
         var out: String
 
-        @Option(help: "Image samples: \(PixelFormat.allCases.map(\.rawValue).joined(separator: ", ")). Default: the image's own channels, 8-bit.")
+        @Option(
+            help:
+                "Image samples: \(PixelFormat.allCases.map(\.rawValue).joined(separator: ", ")). Default: the image's own channels, 8-bit."
+        )
         var pixelFormat: PixelFormat?
 
         @OptionGroup var decoding: DecodeOptions

@@ -32,13 +32,17 @@ extension BraidCommand {
 
         func validate() throws {
             guard input.origin != nil else {
-                throw ValidationError("Nothing to embed: give files or folders, '-', or one of '--lines', '--records', '--paths-from', '--tar'.")
+                throw ValidationError(
+                    "Nothing to embed: give files or folders, '-', or one of '--lines', '--records', '--paths-from', '--tar'."
+                )
             }
         }
 
         func run() async throws {
             guard let origin = input.origin else { throw ExitCode.validationFailure }
-            var job = EmbedJob(origin: origin, filter: input.filter ?? ExtensionFilter(), decoding: decoding.decoderOptions(defaults: EmbedJob.defaultDecoding))
+            var job = EmbedJob(
+                origin: origin, filter: input.filter ?? ExtensionFilter(),
+                decoding: decoding.decoderOptions(defaults: EmbedJob.defaultDecoding))
             try encoding.apply(to: &job)
             try output.apply(to: &job)
             try await PipelineRun.execute(job, context: encoding.context, output: output)

@@ -52,7 +52,8 @@ enum ProbeRecord {
         case .video(let info): details = try encoder.encode(info)
         }
         let quotedID = String(decoding: try encoder.encode(id), as: UTF8.self)
-        let head = #"{"id":\#(quotedID),"format":"\#(probe.format.rawValue)","modality":"\#(probe.format.modality.rawValue)""#
+        let head =
+            #"{"id":\#(quotedID),"format":"\#(probe.format.rawValue)","modality":"\#(probe.format.modality.rawValue)""#
         let body = String(decoding: details.dropFirst(), as: UTF8.self)
         return head + (body == "}" ? "}" : "," + body)
     }

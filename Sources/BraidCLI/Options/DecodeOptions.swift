@@ -39,7 +39,9 @@ struct DecodeOptions: ParsableArguments {
         if let fps, !(fps > 0) { throw ValidationError("'--fps' must be a positive number, got \(fps).") }
         if let every, every < 1 { throw ValidationError("'--every' must be 1 or more, got \(every).") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("'--max-frames' must be 1 or more, got \(maxFrames).") }
-        if let sampleRate, sampleRate < 1 { throw ValidationError("'--sample-rate' must be positive, got \(sampleRate).") }
+        if let sampleRate, sampleRate < 1 {
+            throw ValidationError("'--sample-rate' must be positive, got \(sampleRate).")
+        }
         if maxPixels < 1 { throw ValidationError("'--max-pixels' must be positive, got \(maxPixels).") }
     }
 

@@ -4,10 +4,16 @@ import Foundation
 
 /// Which encoders run and how much of the machine they and the decoders may use.
 struct EncodeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Encoders by modality, e.g. image=features,text=minilm ('braid encoders' lists them).", valueName: "MODALITY=NAME,..."))
+    @Option(
+        help: ArgumentHelp(
+            "Encoders by modality, e.g. image=features,text=minilm ('braid encoders' lists them).",
+            valueName: "MODALITY=NAME,..."))
     var encoder: String?
 
-    @Option(help: ArgumentHelp("A model folder (HuggingFace layout) or a folder of model folders; default $BRAID_MODELS or ~/.cache/braid/models.", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "A model folder (HuggingFace layout) or a folder of model folders; default $BRAID_MODELS or ~/.cache/braid/models.",
+            valueName: "PATH"))
     var model: String?
 
     @Option(help: "Items decoded at once, and batches encoded at once; default: one per core.")
@@ -24,7 +30,9 @@ struct EncodeOptions: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("'--threads' must be at least 1, got \(threads).") }
         if batchSize < 1 { throw ValidationError("'--batch-size' must be at least 1, got \(batchSize).") }
         if let encoder {
-            do { _ = try EncoderRegistry.parseSelection(encoder) } catch { throw ValidationError("'--encoder': \(error)") }
+            do { _ = try EncoderRegistry.parseSelection(encoder) } catch {
+                throw ValidationError("'--encoder': \(error)")
+            }
         }
     }
 

@@ -6,19 +6,30 @@ struct InputOptions: ParsableArguments {
     @Argument(help: "Files and folders (walked recursively, in sorted order), or '-' for one file on standard input.")
     var paths: [String] = []
 
-    @Option(help: ArgumentHelp("Read the paths to process from FILE, one per line ('-': standard input).", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Read the paths to process from FILE, one per line ('-': standard input).", valueName: "FILE"))
     var pathsFrom: String?
 
-    @Option(help: ArgumentHelp("Read the members of a tar stream ('-': standard input), as in 'tar c dir | braid embed --tar -'.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Read the members of a tar stream ('-': standard input), as in 'tar c dir | braid embed --tar -'.",
+            valueName: "FILE"))
     var tar: String?
 
-    @Option(help: ArgumentHelp("Embed each line of FILE as one text ('-': standard input); ids are line numbers.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Embed each line of FILE as one text ('-': standard input); ids are line numbers.", valueName: "FILE"))
     var lines: String?
 
-    @Option(help: ArgumentHelp(#"Embed JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#, valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            #"Embed JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#,
+            valueName: "FILE"))
     var records: String?
 
-    @Option(help: ArgumentHelp("Walk only files with these extensions, comma-separated (e.g. png,wav).", valueName: "EXTS"))
+    @Option(
+        help: ArgumentHelp("Walk only files with these extensions, comma-separated (e.g. png,wav).", valueName: "EXTS"))
     var include: String?
 
     @Option(help: ArgumentHelp("Skip files with these extensions, comma-separated.", valueName: "EXTS"))

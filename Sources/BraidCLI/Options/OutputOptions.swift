@@ -3,13 +3,20 @@ import Braid
 
 /// Where results go and what the user sees while a pipeline runs; shared by `embed` and `run`.
 struct OutputOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the JSON lines to FILE instead of standard output.", valueName: "FILE"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("Write the JSON lines to FILE instead of standard output.", valueName: "FILE"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Skip the ids already in FILE and append the rest to it; safe to repeat after a crash or kill.", valueName: "FILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Skip the ids already in FILE and append the rest to it; safe to repeat after a crash or kill.",
+            valueName: "FILE"))
     var resume: String?
 
-    @Option(help: ArgumentHelp("Process only shard I of N (0-based): the items whose id hashes to I (FNV-1a 64 mod N).", valueName: "I/N"))
+    @Option(
+        help: ArgumentHelp(
+            "Process only shard I of N (0-based): the items whose id hashes to I (FNV-1a 64 mod N).", valueName: "I/N"))
     var shard: String?
 
     @Flag(name: .shortAndLong, help: "Draw no progress bar.")

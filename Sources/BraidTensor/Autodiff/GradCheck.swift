@@ -64,11 +64,14 @@ public enum GradCheck {
                 let minus = projectedLoss()
                 input.pointer[element] = original
                 let numeric = Float((plus - minus) / (2 * Double(step)))
-                let ratio = Swift.abs(analytic[element] - numeric) / (absoluteTolerance + relativeTolerance * Swift.abs(numeric))
+                let ratio =
+                    Swift.abs(analytic[element] - numeric)
+                    / (absoluteTolerance + relativeTolerance * Swift.abs(numeric))
                 checked += 1
                 if ratio > worstRatio || ratio.isNaN {
                     worstRatio = ratio.isNaN ? .infinity : ratio
-                    worstElement = "input \(inputIndex) element \(element): analytic \(analytic[element]), numeric \(numeric)"
+                    worstElement =
+                        "input \(inputIndex) element \(element): analytic \(analytic[element]), numeric \(numeric)"
                 }
             }
             input.grad = nil

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where tensor buffers come from.
@@ -13,14 +13,14 @@ enum Allocation {
     /// Applied once, before the first tensor buffer is allocated.
     private static let heapTuned: Bool = {
         #if canImport(Glibc)
-        // mallopt is declared in <malloc.h>, which the Glibc module does not export; look it up.
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return true }
-        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
-        let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
-        let limit: Int32 = 1 << 30  // blocks up to 1 GiB come from, and return to, the heap
-        _ = mallopt(mmapThreshold, limit)
-        _ = mallopt(trimThreshold, limit)
+            // mallopt is declared in <malloc.h>, which the Glibc module does not export; look it up.
+            typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return true }
+            let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+            let (trimThreshold, mmapThreshold): (Int32, Int32) = (-1, -3)  // M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
+            let limit: Int32 = 1 << 30  // blocks up to 1 GiB come from, and return to, the heap
+            _ = mallopt(mmapThreshold, limit)
+            _ = mallopt(trimThreshold, limit)
         #endif
         return true
     }()

@@ -1,7 +1,7 @@
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import CBLAS
+    import CBLAS
 #endif
 
 /// The only place BraidTensor calls BLAS. Everything GEMM-shaped (matmul, linear, im2col
@@ -38,16 +38,16 @@ public enum ThreadBudget {
     public static func setComputeThreads(_ count: Int) {
         precondition(count >= 1, "compute threads must be at least 1, got \(count)")
         #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(count))
+            openblas_set_num_threads(Int32(count))
         #endif
     }
 
     /// The number of threads BLAS currently uses.
     public static var computeThreads: Int {
         #if canImport(Accelerate)
-        return 1
+            return 1
         #else
-        return Int(openblas_get_num_threads())
+            return Int(openblas_get_num_threads())
         #endif
     }
 }

@@ -3,9 +3,9 @@
 // on raw buffers in place and record nothing for autodiff.
 
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import CBLAS
+    import CBLAS
 #endif
 
 public enum TransformerKernels {
@@ -80,7 +80,9 @@ public enum TransformerKernels {
             for column in 0..<width { values[column] -= mean }
             let variance = sumOfSquares(values, count: width) / Float(width)
             let inverseDeviation = 1 / (variance + epsilon).squareRoot()
-            for column in 0..<width { values[column] = values[column] * inverseDeviation * weight[column] + bias[column] }
+            for column in 0..<width {
+                values[column] = values[column] * inverseDeviation * weight[column] + bias[column]
+            }
         }
     }
 

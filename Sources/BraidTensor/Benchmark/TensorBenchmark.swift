@@ -26,7 +26,8 @@ public enum TensorBenchmark {
 
     /// Times `workload` at `size`: one warm-up iteration, then at least five iterations and at
     /// least `minimumSeconds` in total; reports the median.
-    public static func measure(_ workload: Workload, size: Int, threads: Int, minimumSeconds: Double = 1) -> Measurement {
+    public static func measure(_ workload: Workload, size: Int, threads: Int, minimumSeconds: Double = 1) -> Measurement
+    {
         ThreadBudget.setComputeThreads(threads)
         var rng = SeededRNG(seed: 1)
         let (shape, flops, iteration): ([Int], Double, () -> Void)
@@ -73,6 +74,7 @@ public enum TensorBenchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9)
         }
         let median = times.sorted()[times.count / 2]
-        return Measurement(op: workload.rawValue, shape: shape, threads: threads, seconds: median, gflops: flops / median / 1e9)
+        return Measurement(
+            op: workload.rawValue, shape: shape, threads: threads, seconds: median, gflops: flops / median / 1e9)
     }
 }

@@ -6,7 +6,8 @@ extension Tensor {
     ///   - logits: `(N, classes)`.
     ///   - targets: N class indices, each in `0..<classes`.
     public static func crossEntropy(logits: Tensor, targets: [Int]) -> Tensor {
-        precondition(logits.rank == 2 && logits.shape[0] == targets.count, "crossEntropy needs (N, classes) and N targets")
+        precondition(
+            logits.rank == 2 && logits.shape[0] == targets.count, "crossEntropy needs (N, classes) and N targets")
         let classes = logits.shape[1]
         var oneHot = [Float](repeating: 0, count: logits.count)
         for (row, target) in targets.enumerated() {

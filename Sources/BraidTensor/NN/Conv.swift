@@ -27,8 +27,10 @@ public struct Conv2d: Sendable {
     /// Applies the convolution, then `activation` (in place when nothing records).
     /// - Parameter x: `(N, in, H, W)`; the result is `(N, out, outH, outW)`.
     public func callAsFunction(_ x: Tensor, activation: UnaryOp? = nil) -> Tensor {
-        Tensor.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
-            .applyingInPlaceIfUnrecorded(activation)
+        Tensor.conv2d(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups
+        )
+        .applyingInPlaceIfUnrecorded(activation)
     }
 }
 
@@ -49,15 +51,18 @@ public struct Conv1d: Sendable {
         dilation: Int = 1, groups: Int = 1, bias: Bool = true
     ) throws {
         let initializer = Initializer.pytorchDefault(fanIn: inChannels / groups * kernel)
-        weight = try scope.parameter("weight", shape: [outChannels, inChannels / groups, kernel], initializer: initializer)
+        weight = try scope.parameter(
+            "weight", shape: [outChannels, inChannels / groups, kernel], initializer: initializer)
         self.bias = bias ? try scope.parameter("bias", shape: [outChannels], initializer: initializer) : nil
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
     }
 
     /// - Parameter x: `(N, in, L)`; the result is `(N, out, outL)`.
     public func callAsFunction(_ x: Tensor, activation: UnaryOp? = nil) -> Tensor {
-        Tensor.conv1d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
-            .applyingInPlaceIfUnrecorded(activation)
+        Tensor.conv1d(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups
+        )
+        .applyingInPlaceIfUnrecorded(activation)
     }
 }
 

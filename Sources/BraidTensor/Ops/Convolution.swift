@@ -192,7 +192,8 @@ extension Tensor {
         let inputs = [x, weight] + (bias.map { [$0] } ?? [])
         return record(result, inputs: inputs) { gradient, _ in
             // (N, O, P) -> (O, N, P) = (G, O/G, N·P), the layout of the forward product.
-            let outputGradient = batch == 1 ? gradient : gradient.reshapedView([batch, outChannels, positions]).permuted([1, 0, 2])
+            let outputGradient =
+                batch == 1 ? gradient : gradient.reshapedView([batch, outChannels, positions]).permuted([1, 0, 2])
             var weightGradient: Tensor? = nil
             if weight.requiresGrad {
                 let result = Tensor.uninitialized(weight.shape)
@@ -243,17 +244,24 @@ extension Tensor {
     ) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "convTranspose2d needs (N, C, H, W) and (C, O/g, kh, kw)")
         let (batch, inChannels) = (x.shape[0], x.shape[1])
-        precondition(weight.shape[0] == inChannels && inChannels % groups == 0, "convTranspose2d weight \(weight.shape) does not take \(x.shape)")
+        precondition(
+            weight.shape[0] == inChannels && inChannels % groups == 0,
+            "convTranspose2d weight \(weight.shape) does not take \(x.shape)")
         let (groupIn, groupOut) = (inChannels / groups, weight.shape[1])
         let outChannels = groupOut * groups
         let kernel = Size2D(height: weight.shape[2], width: weight.shape[3])
-        let outHeight = (x.shape[2] - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1) + outputPadding.height + 1
-        let outWidth = (x.shape[3] - 1) * stride.width - 2 * padding.width + dilation.width * (kernel.width - 1) + outputPadding.width + 1
+        let outHeight =
+            (x.shape[2] - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1)
+            + outputPadding.height + 1
+        let outWidth =
+            (x.shape[3] - 1) * stride.width - 2 * padding.width + dilation.width * (kernel.width - 1)
+            + outputPadding.width + 1
         // The conv2d that maps this op's output back to its input; its columns are our GEMM result.
         let geometry = ConvGeometry(
             channels: groupOut, height: outHeight, width: outWidth, kernel: kernel, stride: stride, padding: padding,
             dilation: dilation)
-        precondition(geometry.outHeight == x.shape[2] && geometry.outWidth == x.shape[3], "convTranspose2d geometry mismatch")
+        precondition(
+            geometry.outHeight == x.shape[2] && geometry.outWidth == x.shape[3], "convTranspose2d geometry mismatch")
         let (patch, positions) = (geometry.patchLength, geometry.positions)
         let outputImage = groupOut * outHeight * outWidth
         let output = Tensor.zeros([batch, outChannels, outHeight, outWidth])

@@ -13,7 +13,8 @@ extension Tensor {
         precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         let batchShape = Array(a.shape.dropLast(2))
         let sharedB = b.rank == 2
-        precondition(sharedB || Array(b.shape.dropLast(2)) == batchShape, "matmul batch axes differ: \(a.shape) vs \(b.shape)")
+        precondition(
+            sharedB || Array(b.shape.dropLast(2)) == batchShape, "matmul batch axes differ: \(a.shape) vs \(b.shape)")
         let (aRows, aColumns) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
         let (bRows, bColumns) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
         let (m, k) = transposeA ? (aColumns, aRows) : (aRows, aColumns)
@@ -38,20 +39,25 @@ extension Tensor {
         return record(output, inputs: [a, b]) { gradient, _ in
             // C = op(A)·op(B): dop(A) = G·op(B)ᵀ, dop(B) = op(A)ᵀ·G, transposed back where stored so.
             let gradientA: Tensor? =
-                !a.requiresGrad ? nil
-                : !transposeA ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha)
-                : sharedB ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha).transposed()
-                : matmul(b, gradient, transposeA: transposeB, transposeB: true, alpha: alpha)
+                !a.requiresGrad
+                ? nil
+                : !transposeA
+                    ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha)
+                    : sharedB
+                        ? matmul(gradient, b, transposeB: !transposeB, alpha: alpha).transposed()
+                        : matmul(b, gradient, transposeA: transposeB, transposeB: true, alpha: alpha)
             var gradientB: Tensor? = nil
             if b.requiresGrad {
                 if sharedB && !transposeA {
                     let foldedA = a.reshapedView([batches * m, k])
                     let foldedG = gradient.reshapedView([batches * m, n])
-                    gradientB = transposeB
+                    gradientB =
+                        transposeB
                         ? matmul(foldedG, foldedA, transposeA: true, alpha: alpha)
                         : matmul(foldedA, foldedG, transposeA: true, alpha: alpha)
                 } else {
-                    let perBatch = transposeB
+                    let perBatch =
+                        transposeB
                         ? matmul(gradient, a, transposeA: true, transposeB: transposeA, alpha: alpha)
                         : matmul(a, gradient, transposeA: !transposeA, alpha: alpha)
                     gradientB = sharedB ? perBatch.reshapedView([batches, bRows, bColumns]).sum(axes: [0]) : perBatch
@@ -74,8 +80,11 @@ extension Tensor {
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: UnaryOp? = nil) -> Tensor {
         let inFeatures = x.shape[x.rank - 1]
         let outFeatures = weight.shape[0]
-        precondition(weight.shape == [outFeatures, inFeatures], "linear weight \(weight.shape) does not take \(x.shape)")
-        precondition(bias.map { $0.shape == [outFeatures] } ?? true, "linear bias shape \(bias?.shape ?? []) for \(outFeatures) outputs")
+        precondition(
+            weight.shape == [outFeatures, inFeatures], "linear weight \(weight.shape) does not take \(x.shape)")
+        precondition(
+            bias.map { $0.shape == [outFeatures] } ?? true,
+            "linear bias shape \(bias?.shape ?? []) for \(outFeatures) outputs")
         let rows = x.count / Swift.max(inFeatures, 1)
         let output = Tensor.uninitialized(Array(x.shape.dropLast()) + [outFeatures])
         if let bias {

@@ -86,7 +86,8 @@ extension Tensor {
         for tensor in tensors {
             var expected = outputShape
             expected[axis] = tensor.shape[axis]
-            precondition(tensor.shape == expected, "cannot concatenate \(tensor.shape) along \(axis) into \(outputShape)")
+            precondition(
+                tensor.shape == expected, "cannot concatenate \(tensor.shape) along \(axis) into \(outputShape)")
         }
         let (outer, total, inner) = Shape.split(outputShape, at: axis)
         let output = Tensor.uninitialized(outputShape)
@@ -94,7 +95,8 @@ extension Tensor {
         for tensor in tensors {
             let block = tensor.shape[axis] * inner
             for o in 0..<outer {
-                (output.pointer + o * total * inner + start * inner).update(from: tensor.pointer + o * block, count: block)
+                (output.pointer + o * total * inner + start * inner).update(
+                    from: tensor.pointer + o * block, count: block)
             }
             start += tensor.shape[axis]
         }
@@ -111,7 +113,8 @@ extension Tensor {
     /// non-trivial before `axis`; otherwise a copy.
     public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = Shape.axis(axis, rank: rank)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) outside \(shape) axis \(axis)")
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[axis], "slice \(range) outside \(shape) axis \(axis)")
         let (outer, n, inner) = Shape.split(shape, at: axis)
         var outputShape = shape
         outputShape[axis] = range.count
@@ -129,7 +132,8 @@ extension Tensor {
             let inputGradient = Tensor.zeros(self.shape)
             let block = range.count * inner
             for o in 0..<outer {
-                (inputGradient.pointer + (o * n + range.lowerBound) * inner).update(from: gradient.pointer + o * block, count: block)
+                (inputGradient.pointer + (o * n + range.lowerBound) * inner).update(
+                    from: gradient.pointer + o * block, count: block)
             }
             return [inputGradient]
         }
@@ -144,7 +148,8 @@ extension Tensor {
         precondition(rank == 2, "gatheringRows needs a 2-D table, got \(shape)")
         let (rows, columns) = (shape[0], shape[1])
         let layout = indexShape ?? [indices.count]
-        precondition(Shape.count(layout) == indices.count, "index shape \(layout) does not hold \(indices.count) indices")
+        precondition(
+            Shape.count(layout) == indices.count, "index shape \(layout) does not hold \(indices.count) indices")
         let output = Tensor.uninitialized(layout + [columns])
         for (position, row) in indices.enumerated() {
             precondition(row >= 0 && row < rows, "row index \(row) outside 0..<\(rows)")

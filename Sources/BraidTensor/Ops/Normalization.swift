@@ -67,7 +67,8 @@ extension Tensor {
             // Σ over rows of g·x̂ and of g; one thread, as every row adds into the same vector.
             let weightGradient = weight.map { _ in (gradient * normalized).reshapedView([rows, width]).sum(axes: [0]) }
             let biasGradient = bias.map { _ in gradient.reshapedView([rows, width]).sum(axes: [0]) }
-            return [inputGradient] + (weight.map { _ in [weightGradient] } ?? []) + (bias.map { _ in [biasGradient] } ?? [])
+            return [inputGradient] + (weight.map { _ in [weightGradient] } ?? [])
+                + (bias.map { _ in [biasGradient] } ?? [])
         }
     }
 
@@ -82,7 +83,8 @@ extension Tensor {
         precondition(rank >= 2 && shape[1] % groups == 0, "groupNorm: \(groups) groups for shape \(shape)")
         let channels = shape[1]
         // (N, C, …) -> (N, G, C/G·…): each group's values become one row.
-        let normalized = reshaped([shape[0], groups, -1]).layerNorm(weight: nil, bias: nil, epsilon: epsilon).reshaped(shape)
+        let normalized = reshaped([shape[0], groups, -1]).layerNorm(weight: nil, bias: nil, epsilon: epsilon).reshaped(
+            shape)
         // (C) -> (C, 1, …) so it broadcasts over the positions.
         let channelShape = [channels] + [Int](repeating: 1, count: rank - 2)
         let scaled = weight.map { normalized * $0.reshaped(channelShape) } ?? normalized

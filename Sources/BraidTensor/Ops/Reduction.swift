@@ -62,7 +62,8 @@ extension Tensor {
         precondition(n > 0, "max over an empty axis")
         var kept = shape
         kept[axis] = 1
-        let output = Tensor.uninitialized(keepingDimensions ? kept : shape.enumerated().filter { $0.offset != axis }.map(\.element))
+        let output = Tensor.uninitialized(
+            keepingDimensions ? kept : shape.enumerated().filter { $0.offset != axis }.map(\.element))
         var argmax = [Int](repeating: 0, count: outer * inner)
         let (source, target) = (pointer, output.pointer)
         for o in 0..<outer {

@@ -20,7 +20,9 @@ extension Tensor {
             // dx = y · (g - Σ g·y)
             let inputGradient = Tensor.uninitialized(self.shape)
             self.forEachRow(width: width) { row in
-                let (g, y, target) = (gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width)
+                let (g, y, target) = (
+                    gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width
+                )
                 var dot: Float = 0
                 for i in 0..<width { dot += g[i] * y[i] }
                 for i in 0..<width { target[i] = y[i] * (g[i] - dot) }
@@ -47,7 +49,9 @@ extension Tensor {
             // dx = g - softmax · Σ g
             let inputGradient = Tensor.uninitialized(self.shape)
             self.forEachRow(width: width) { row in
-                let (g, y, target) = (gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width)
+                let (g, y, target) = (
+                    gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width
+                )
                 var total: Float = 0
                 for i in 0..<width { total += g[i] }
                 for i in 0..<width { target[i] = g[i] - VectorMath.exp(y[i]) * total }

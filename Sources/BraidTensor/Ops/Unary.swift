@@ -31,7 +31,9 @@ public enum UnaryOp: Sendable {
             // max(x, 0) + log1p(exp(-|x|)): never overflows.
             for i in 0..<count { target[i] = Swift.max(source[i], 0) + log1p(Foundation.exp(-Swift.abs(source[i]))) }
         case .gelu:
-            for i in 0..<count { target[i] = 0.5 * source[i] * (1 + VectorMath.erf(source[i] * Self.inverseSquareRootTwo)) }
+            for i in 0..<count {
+                target[i] = 0.5 * source[i] * (1 + VectorMath.erf(source[i] * Self.inverseSquareRootTwo))
+            }
         case .geluTanh:
             for i in 0..<count {
                 let x = source[i]

@@ -46,4 +46,3 @@ enum VectorMath {
         return x < 0 ? -value : value
     }
 }
-

@@ -13,7 +13,9 @@ public final class SGD: Optimizer {
     ///   - momentum: 0 for plain SGD.
     ///   - weightDecay: L2 penalty added to the gradient.
     ///   - nesterov: Look ahead along the momentum.
-    public init(parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+    public init(
+        parameters: [Tensor], learningRate: Float, momentum: Float = 0, weightDecay: Float = 0, nesterov: Bool = false
+    ) {
         self.parameters = parameters
         self.learningRate = learningRate
         self.momentum = momentum

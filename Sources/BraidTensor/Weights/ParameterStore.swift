@@ -26,7 +26,9 @@ public final class ParameterStore: @unchecked Sendable {
     public var parameters: [Tensor] { names.compactMap { tensors[$0] } }
 
     /// (path, parameter) pairs in creation order.
-    public var namedParameters: [(name: String, tensor: Tensor)] { names.compactMap { name in tensors[name].map { (name, $0) } } }
+    public var namedParameters: [(name: String, tensor: Tensor)] {
+        names.compactMap { name in tensors[name].map { (name, $0) } }
+    }
 
     /// The total number of scalars.
     public var scalarCount: Int { parameters.reduce(0) { $0 + $1.count } }

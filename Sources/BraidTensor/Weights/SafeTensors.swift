@@ -44,7 +44,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         dataStart = 8 + headerLength
         let headerBytes = Data(bytes: mapping.bytes + 8, count: headerLength)
         (entries, metadata) = try Self.parseHeader(headerBytes, path: path)
-        let (needed, overflow) = dataStart.addingReportingOverflow(entries.values.map(\.byteRange.upperBound).max() ?? 0)
+        let (needed, overflow) = dataStart.addingReportingOverflow(
+            entries.values.map(\.byteRange.upperBound).max() ?? 0)
         guard !overflow else { throw WeightError.badHeader(path: path, reason: "data offsets beyond any file size") }
         guard needed <= size else { throw WeightError.truncated(path: path, neededBytes: needed, fileBytes: size) }
     }
@@ -62,7 +63,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case "F32":
             if Int(bitPattern: source) % MemoryLayout<Float>.alignment == 0 {
                 let floats = source.assumingMemoryBound(to: Float.self)
-                return Tensor(storage: TensorStorage(borrowing: floats, count: count, owner: mapping), shape: entry.shape)
+                return Tensor(
+                    storage: TensorStorage(borrowing: floats, count: count, owner: mapping), shape: entry.shape)
             }
             let result = Tensor.uninitialized(entry.shape)
             UnsafeMutableRawPointer(result.pointer).copyMemory(from: source, byteCount: count * 4)
@@ -71,7 +73,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
             let result = Tensor.uninitialized(entry.shape)
             let widen = entry.dtype == "F16" ? Self.halfToFloat : Self.bfloat16ToFloat
             for index in 0..<count {
-                let bits = UInt16(source.load(fromByteOffset: 2 * index, as: UInt8.self))
+                let bits =
+                    UInt16(source.load(fromByteOffset: 2 * index, as: UInt8.self))
                     | UInt16(source.load(fromByteOffset: 2 * index + 1, as: UInt8.self)) << 8
                 result.pointer[index] = widen(bits)
             }
@@ -98,7 +101,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var offset = 0
         let sorted = tensors.sorted { $0.key < $1.key }
         for (name, tensor) in sorted {
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count]]
+            header[name] = [
+                "dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + 4 * tensor.count],
+            ]
             offset += 4 * tensor.count
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -149,10 +154,13 @@ public final class SafeTensorsFile: @unchecked Sendable {
                 }
                 elements = product
             }
-            let width = ["F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1][dtype]
+            let width = [
+                "F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
+            ][dtype]
             if let width, offsets[1] - offsets[0] != width * elements {
                 throw WeightError.badHeader(
-                    path: path, reason: "entry '\(name)' spans \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
+                    path: path,
+                    reason: "entry '\(name)' spans \(offsets[1] - offsets[0]) bytes for shape \(shape) of \(dtype)")
             }
             entries[name] = Entry(dtype: dtype, shape: shape, byteRange: offsets[0]..<offsets[1])
         }
@@ -190,7 +198,9 @@ final class MemoryMapping: @unchecked Sendable {
 
     init(path: String) throws {
         let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw WeightError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard descriptor >= 0 else {
+            throw WeightError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {

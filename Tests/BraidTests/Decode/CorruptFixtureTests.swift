@@ -6,7 +6,8 @@ final class CorruptFixtureTests: XCTestCase {
     /// The manifest's error kinds, and the reasons Braid may give for each.
     private func accepts(_ kind: String, _ reason: DecodeError.Reason) -> Bool {
         switch (kind, reason) {
-        case ("truncated", .truncated), ("truncated", .corrupt), ("empty", .empty), ("bad-signature", .notA), ("not-a-png", .notA), ("not-a-png", .unsupported),
+        case ("truncated", .truncated), ("truncated", .corrupt), ("empty", .empty), ("bad-signature", .notA),
+            ("not-a-png", .notA), ("not-a-png", .unsupported),
             ("not-a-video", .notA), ("invalid-encoding", .invalidText), ("unsupported", .unsupported),
             ("unsupported", .corrupt), ("bad-crc", .corrupt), ("bad-header", .corrupt), ("bad-header", .notA),
             ("missing-idat", .corrupt), ("missing-idat", .truncated), ("bad-data", .corrupt), ("bad-data", .truncated):

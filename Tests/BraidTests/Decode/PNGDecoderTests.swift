@@ -26,7 +26,8 @@ final class PNGDecoderTests: XCTestCase {
             XCTAssertEqual(info.bitDepth, entry.expected["bit_depth"]?.int, entry.path)
             XCTAssertEqual(info.interlaced, entry.expected["interlaced"]?.bool, entry.path)
             XCTAssertEqual(info.channels, entry.expected["channels"]?.int, entry.path)
-            XCTAssertEqual(info.colorType, entry.expected["colour_type"]?.int.flatMap(PNGInfo.ColorType.init(code:)), entry.path)
+            XCTAssertEqual(
+                info.colorType, entry.expected["colour_type"]?.int.flatMap(PNGInfo.ColorType.init(code:)), entry.path)
             XCTAssertEqual(info.hasTransparency, entry.expected["has_trns"]?.bool ?? false, entry.path)
         }
     }

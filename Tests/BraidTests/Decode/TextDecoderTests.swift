@@ -9,7 +9,8 @@ final class TextDecoderTests: XCTestCase {
         for entry in entries {
             let media = try MediaDecoder().decode(Item(id: entry.path, source: .file(path: Fixtures.path(entry.path))))
             guard case .text(let text) = media else { return XCTFail("\(entry.path) is not text: \(media.modality)") }
-            let reference = try entry.reference["utf8"].map { try String(contentsOfFile: Fixtures.path($0), encoding: .utf8) } ?? ""
+            let reference =
+                try entry.reference["utf8"].map { try String(contentsOfFile: Fixtures.path($0), encoding: .utf8) } ?? ""
             XCTAssertEqual(text.string, reference, entry.path)
             XCTAssertEqual(text.string.unicodeScalars.count, entry.expected["unicode_scalars"]?.int, entry.path)
             XCTAssertEqual(text.encoding.rawValue, entry.expected["encoding"]?.string, entry.path)

@@ -25,7 +25,8 @@ final class VideoDecoderTests: XCTestCase {
 
     private func frameList(_ entry: Fixtures.Entry) throws -> FrameList {
         let path = try XCTUnwrap(entry.reference["frames_json"], entry.path)
-        return try JSONDecoder().decode(FrameList.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path(path))))
+        return try JSONDecoder().decode(
+            FrameList.self, from: Data(contentsOf: URL(fileURLWithPath: Fixtures.path(path))))
     }
 
     func test_all_frames_equal_ffmpeg_rawvideo_with_timestamps() throws {
@@ -34,8 +35,9 @@ final class VideoDecoderTests: XCTestCase {
         for entry in entries {
             let video = try decoder.decode(.file(path: Fixtures.path(entry.path)), id: entry.path)
             let reference = try NumPyFile(try XCTUnwrap(entry.reference["frames_rgb24"], entry.path))
-            XCTAssertEqual([video.frames.count] + (video.frames.first.map { [$0.image.height, $0.image.width, 3] } ?? []),
-                           reference.shape, entry.path)
+            XCTAssertEqual(
+                [video.frames.count] + (video.frames.first.map { [$0.image.height, $0.image.width, 3] } ?? []),
+                reference.shape, entry.path)
             XCTAssertEqual(frames(video), reference.uint8, "\(entry.path): frames differ from ffmpeg's")
             let list = try frameList(entry)
             XCTAssertEqual(video.frames.map(\.timestamp), list.frames.map(\.time), accuracy: 1e-6, entry.path)
@@ -56,13 +58,18 @@ final class VideoDecoderTests: XCTestCase {
         for entry in Fixtures.entries("video") {
             let source = Item.Source.file(path: Fixtures.path(entry.path))
             let list = try frameList(entry)
-            let everyThird = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.every(3)), includeAudio: false))
-            XCTAssertEqual(everyThird.frames.map(\.index), Array(stride(from: 0, to: list.frames.count, by: 3)), entry.path)
-            let keys = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.keyframes), includeAudio: false))
+            let everyThird = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: .init(.every(3)), includeAudio: false))
+            XCTAssertEqual(
+                everyThird.frames.map(\.index), Array(stride(from: 0, to: list.frames.count, by: 3)), entry.path)
+            let keys = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: .init(.keyframes), includeAudio: false))
             XCTAssertEqual(keys.frames.map(\.index), list.frames.filter(\.key_frame).map(\.index), entry.path)
-            let capped = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(maxFrames: 2), includeAudio: false))
+            let capped = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: .init(maxFrames: 2), includeAudio: false))
             XCTAssertEqual(capped.frames.count, min(2, list.frames.count), entry.path)
-            let fps = try decoder.decode(source, id: entry.path, options: .init(sampling: .init(.fps(5)), includeAudio: false))
+            let fps = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: .init(.fps(5)), includeAudio: false))
             let times = fps.frames.map(\.timestamp)
             let duration = (list.frames.last?.time ?? 0) - (list.frames.first?.time ?? 0)
             XCTAssertEqual(Double(times.count), (duration * 5).rounded(.down) + 1, accuracy: 1, entry.path)

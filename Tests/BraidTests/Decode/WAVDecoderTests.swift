@@ -25,14 +25,17 @@ final class WAVDecoderTests: XCTestCase {
     }
 
     func test_resampling_keeps_a_tone_at_its_frequency() throws {
-        let rate = 44_100, frequency = 1000.0
+        let rate = 44_100
+        let frequency = 1000.0
         let tone = (0..<rate).map { Float(sin(2 * .pi * frequency * Double($0) / Double(rate))) }
         let resampled = try decodeThroughWAV(Audio(sampleRate: rate, channels: 1, samples: tone), sampleRate: 16_000)
         XCTAssertEqual(resampled.sampleRate, 16_000)
         XCTAssertEqual(Double(resampled.frameCount), 16_000, accuracy: 40)
         // Correlate with sine and cosine at the tone's frequency: the tone keeps its energy there.
         let middle = resampled.samples[2000..<14_000]
-        var inPhase = 0.0, quadrature = 0.0, energy = 0.0
+        var inPhase = 0.0
+        var quadrature = 0.0
+        var energy = 0.0
         for (offset, sample) in zip(middle.indices, middle) {
             let phase = 2 * .pi * frequency * Double(offset) / 16_000
             inPhase += Double(sample) * sin(phase)

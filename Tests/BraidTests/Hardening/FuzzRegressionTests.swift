@@ -1,7 +1,8 @@
-@testable import Braid
 import BraidTensor
 import Foundation
 import XCTest
+
+@testable import Braid
 
 /// Inputs the fuzz targets (`Fuzz/`, `scripts/fuzz`) found crashing, hanging or leaking, kept in
 /// `Fixtures/fuzz/TARGET/`. Each goes through the calls its fuzz target makes, with the same small limits, and
@@ -43,7 +44,8 @@ final class FuzzRegressionTests: XCTestCase {
                 while try tar.next() != nil {}
             }
         },
-        "yaml": { bytes in _ = try PipelineSpec.parse(yaml: String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml") },
+        "yaml": { bytes in _ = try PipelineSpec.parse(yaml: String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+        },
         "safetensors": { bytes in
             try withScratchFile(bytes) { url in
                 let file = try SafeTensorsFile(contentsOf: url)
@@ -74,7 +76,8 @@ final class FuzzRegressionTests: XCTestCase {
         var checked = 0
         for target in folders {
             let run = try XCTUnwrap(Self.targets[target], "Fixtures/fuzz/\(target) is not a fuzz target's name")
-            let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.appendingPathComponent(target).path)
+            let files = try FileManager.default.contentsOfDirectory(
+                atPath: Self.folder.appendingPathComponent(target).path)
             for file in files.sorted() {
                 let name = "\(target)/\(file)"
                 let bytes = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent(name)))
@@ -82,7 +85,8 @@ final class FuzzRegressionTests: XCTestCase {
                 do {
                     try run(bytes)
                 } catch {
-                    XCTAssertTrue(Self.isReaderError(error, target: target), "\(name): unexpected \(type(of: error)): \(error)")
+                    XCTAssertTrue(
+                        Self.isReaderError(error, target: target), "\(name): unexpected \(type(of: error)): \(error)")
                 }
                 XCTAssertLessThan(Date().timeIntervalSince(start), 1, "\(name) is slow again")
                 checked += 1
@@ -130,7 +134,8 @@ final class FuzzRegressionTests: XCTestCase {
     /// is in uninstrumented FFmpeg code, so this decodes the input and checks the frames, not the write itself.
     func test_a_frame_width_off_swscales_block_size_decodes() throws {
         let options = VideoDecoder.Options(sampling: FrameSampling(maxFrames: 8), threads: 1)
-        let video = try VideoDecoder().decode(.bytes(try fixture("video/swscale-overrun-91px.mkv")), id: "x.mkv", options: options)
+        let video = try VideoDecoder().decode(
+            .bytes(try fixture("video/swscale-overrun-91px.mkv")), id: "x.mkv", options: options)
         XCTAssertFalse(video.frames.isEmpty)
         for frame in video.frames {
             XCTAssertEqual(frame.image.width, 91)

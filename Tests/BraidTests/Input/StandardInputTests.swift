@@ -26,10 +26,16 @@ final class StandardInputTests: XCTestCase {
         let file = folder.appendingPathComponent("a.txt").path
         let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 1, 2]
 
-        let elements = try await withStandardInput(png) { try await collect(ItemSource(.paths(["-", file]))) }
-        XCTAssertEqual(
-            elements,
-            [.success(Item(id: "stdin", source: .bytes(png))), .success(Item(id: file, source: .file(path: file)))])
+        let (elements, streamed) = try await withStandardInput(png) {
+            let elements = try await collect(ItemSource(.paths(["-", file])))
+            guard case .success(let first) = elements.first, case .stream(let stream) = first.source else {
+                return (elements, [UInt8]())
+            }
+            return (elements, try stream.read(upTo: 1 << 20))
+        }
+        XCTAssertEqual(elements.map(\.id), ["stdin", file])
+        XCTAssertEqual(streamed, png, "stdin reaches its decoder as a stream of its bytes")
+        XCTAssertEqual(elements.last, .success(Item(id: file, source: .file(path: file))))
     }
 
     func test_given_lines_on_stdin_then_they_are_read_like_a_file() async throws {

@@ -1,6 +1,7 @@
-@testable import Braid
 import Foundation
 import XCTest
+
+@testable import Braid
 
 final class BertTokenizerTests: XCTestCase {
     // MARK: - Against the reference tokenizer (HF `tokenizers`), with the real tokenizer.json
@@ -24,8 +25,10 @@ final class BertTokenizerTests: XCTestCase {
             let token_ids: [Int32]
         }
         let tokenizer = try realTokenizer()
-        let lines = try String(contentsOfFile: Fixtures.path("encode/minilm-tokenizer-reference.jsonl"), encoding: .utf8)
-            .split(separator: "\n")
+        let lines = try String(
+            contentsOfFile: Fixtures.path("encode/minilm-tokenizer-reference.jsonl"), encoding: .utf8
+        )
+        .split(separator: "\n")
         XCTAssertGreaterThan(lines.count, 100)
         for line in lines {
             let row = try JSONDecoder().decode(Row.self, from: Data(line.utf8))
@@ -58,7 +61,8 @@ final class BertTokenizerTests: XCTestCase {
     func test_given_punctuation_and_whitespace_when_tokenized_then_punctuation_stands_alone() throws {
         let tokenizer = try makeTokenizer(vocabulary: ["a", "b", "$", "!", "¿"])
         // `$` is a Unicode symbol but ASCII punctuation to BERT; U+3000 is whitespace; `¿` is Po.
-        XCTAssertEqual(tokenizer.encode("a$b\u{3000}¿a!").ids, [1, id("a"), id("$"), id("b"), id("¿"), id("a"), id("!"), 2])
+        XCTAssertEqual(
+            tokenizer.encode("a$b\u{3000}¿a!").ids, [1, id("a"), id("$"), id("b"), id("¿"), id("a"), id("!"), 2])
     }
 
     func test_given_accents_controls_and_capitals_when_normalized_then_stripped_deleted_and_lowercased() throws {
@@ -90,7 +94,9 @@ final class BertTokenizerTests: XCTestCase {
         // A cased tokenizer: "xY" would find "x_y" had the key been read as snake_case and converted.
         let url = try writeTokenizerFile(
             vocabulary: ["x_y", "xy"],
-            normalizer: #"{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": false}"#)
+            normalizer:
+                #"{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": false, "lowercase": false}"#
+        )
         XCTAssertEqual(try BertTokenizer(contentsOf: url).encode("xY xy").ids, [1, 0, id("xy"), 2])
     }
 
@@ -118,7 +124,8 @@ final class BertTokenizerTests: XCTestCase {
 
     private func writeTokenizerFile(
         vocabulary tokens: [String], maxInputCharsPerWord: Int = 100, maxLength: Int = 512,
-        normalizer: String = #"{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true}"#
+        normalizer: String =
+            #"{"type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true, "strip_accents": null, "lowercase": true}"#
     ) throws -> URL {
         vocabulary = ["[UNK]", "[CLS]", "[SEP]"] + tokens
         let vocab = vocabulary.enumerated().map { "\(json($0.element)): \($0.offset)" }.joined(separator: ", ")

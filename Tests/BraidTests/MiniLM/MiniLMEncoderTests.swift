@@ -1,6 +1,7 @@
-@testable import Braid
 import Foundation
 import XCTest
+
+@testable import Braid
 
 final class MiniLMEncoderTests: XCTestCase {
     func test_given_reference_texts_when_embedded_as_one_batch_then_every_vector_matches_sentence_transformers()

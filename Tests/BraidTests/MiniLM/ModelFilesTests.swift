@@ -4,8 +4,10 @@ import XCTest
 
 final class ModelFilesTests: XCTestCase {
     func test_given_complete_folder_when_resolved_then_every_file_is_found() throws {
-        let folder = try makeFolder(["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json",
-                                     "1_Pooling/config.json"])
+        let folder = try makeFolder([
+            "config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json",
+            "1_Pooling/config.json",
+        ])
         let files = try ModelFiles(folder: folder)
         XCTAssertEqual(files.pooling.lastPathComponent, "config.json")
         XCTAssertEqual(files.pooling.deletingLastPathComponent().lastPathComponent, "1_Pooling")
@@ -22,9 +24,12 @@ final class ModelFilesTests: XCTestCase {
     }
 
     func test_given_modules_json_when_resolved_then_pooling_folder_comes_from_it() throws {
-        let folder = try makeFolder(["config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json",
-                                     "pool/config.json"])
-        let modules = #"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},"#
+        let folder = try makeFolder([
+            "config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json",
+            "pool/config.json",
+        ])
+        let modules =
+            #"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},"#
             + #"{"idx": 1, "name": "1", "path": "pool", "type": "sentence_transformers.models.Pooling"}]"#
         try Data(modules.utf8).write(to: folder.appending(path: "modules.json"))
         XCTAssertEqual(try ModelFiles(folder: folder).pooling.deletingLastPathComponent().lastPathComponent, "pool")
@@ -41,8 +46,10 @@ final class ModelFilesTests: XCTestCase {
         let registry = EncoderRegistry.withModels(EncoderContext(modelsDirectory: empty))
         XCTAssertEqual(registry.defaultName(for: .text), "hashed")
         XCTAssertNotNil(registry.registration(named: "minilm", for: .text))
-        XCTAssertThrowsError(try registry.makeEncoder(for: .text, choices: [.text: "minilm"],
-                                                      context: EncoderContext(modelsDirectory: empty)))
+        XCTAssertThrowsError(
+            try registry.makeEncoder(
+                for: .text, choices: [.text: "minilm"],
+                context: EncoderContext(modelsDirectory: empty)))
     }
 
     /// A temporary folder holding empty files at `paths`.
@@ -50,7 +57,8 @@ final class ModelFilesTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appending(path: "braid-model-\(UUID().uuidString)")
         for path in paths {
             let file = folder.appending(path: path)
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try Data().write(to: file)
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -40,15 +40,25 @@ enum Fixtures {
 
 /// Enough of JSON to read the manifest's free-form `expected` values.
 enum JSONValue: Decodable, Equatable {
-    case number(Double), string(String), bool(Bool), array([JSONValue]), null
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case array([JSONValue])
+    case null
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else { self = .array(try container.decode([JSONValue].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else {
+            self = .array(try container.decode([JSONValue].self))
+        }
     }
 
     var int: Int? { if case .number(let value) = self { Int(value) } else { nil } }
@@ -69,7 +79,8 @@ struct NumPyFile {
             throw CocoaError(.fileReadCorruptFile)
         }
         let major = bytes[6]
-        let headerLength = major == 1
+        let headerLength =
+            major == 1
             ? Int(bytes[8]) | Int(bytes[9]) << 8
             : Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
         let headerStart = major == 1 ? 10 : 12

@@ -97,7 +97,8 @@ struct BertLayer: Sendable {
         }
         queryKeyValueWeight = Tensor.concatenate(projections.map(\.weight), axis: 0)  // 3 × (E, E) -> (3E, E)
         queryKeyValueBias = Tensor.concatenate(projections.compactMap(\.bias), axis: 0)  // 3 × (E) -> (3E)
-        attentionOutput = try Linear(scope: scope.scope("attention.output.dense"), inFeatures: width, outFeatures: width)
+        attentionOutput = try Linear(
+            scope: scope.scope("attention.output.dense"), inFeatures: width, outFeatures: width)
         attentionLayerNorm = try LayerNorm(
             scope: scope.scope("attention.output.LayerNorm"), dimension: width, epsilon: epsilon)
         intermediate = try Linear(scope: scope.scope("intermediate.dense"), inFeatures: width, outFeatures: inner)

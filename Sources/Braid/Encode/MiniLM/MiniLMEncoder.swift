@@ -39,8 +39,9 @@ public struct MiniLMEncoder: Encoder {
         guard sentenceConfiguration.maxSeqLength <= configuration.maxPositionEmbeddings else {
             throw ModelError(
                 files.sentenceTransformerConfiguration.path,
-                .invalid("max_seq_length \(sentenceConfiguration.maxSeqLength) exceeds max_position_embeddings "
-                    + "\(configuration.maxPositionEmbeddings) of config.json"))
+                .invalid(
+                    "max_seq_length \(sentenceConfiguration.maxSeqLength) exceeds max_position_embeddings "
+                        + "\(configuration.maxPositionEmbeddings) of config.json"))
         }
         guard sentenceConfiguration.doLowerCase != true else {
             // Lowercasing before the tokenizer is Python's `str.lower`, with rules of its own (final
@@ -98,7 +99,8 @@ public struct MiniLMEncoder: Encoder {
             var start = 0
             return sequences.map { sequence in
                 defer { start += sequence.count }
-                let tokens = UnsafeBufferPointer(rebasing: rows[(start * dimension)..<((start + sequence.count) * dimension)])
+                let tokens = UnsafeBufferPointer(
+                    rebasing: rows[(start * dimension)..<((start + sequence.count) * dimension)])
                 return pooling.normalizedSentenceVector(tokens, count: sequence.count, width: dimension)
             }
         }

@@ -113,8 +113,10 @@ public struct ModelFetcher: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ModelError(
-                package, .fetchFailed("python3 \(arguments.prefix(2).joined(separator: " ")) exited with status "
-                    + "\(process.terminationStatus)"))
+                package,
+                .fetchFailed(
+                    "python3 \(arguments.prefix(2).joined(separator: " ")) exited with status "
+                        + "\(process.terminationStatus)"))
         }
     }
 }

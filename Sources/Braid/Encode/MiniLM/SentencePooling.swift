@@ -54,12 +54,14 @@ enum SentencePooling: Sendable, Equatable {
         ]
         let chosen = modes.filter { $0.0 == true }.map(\.1)
         guard chosen.count == 1, let mode = chosen.first else {
-            throw ModelError(url.path, .unsupported("expected exactly one pooling mode set to true, found \(chosen.count)"))
+            throw ModelError(
+                url.path, .unsupported("expected exactly one pooling mode set to true, found \(chosen.count)"))
         }
         guard file.wordEmbeddingDimension == hiddenSize else {
             throw ModelError(
                 url.path,
-                .invalid("word_embedding_dimension \(file.wordEmbeddingDimension) differs from hidden_size \(hiddenSize)"))
+                .invalid(
+                    "word_embedding_dimension \(file.wordEmbeddingDimension) differs from hidden_size \(hiddenSize)"))
         }
         self = mode
     }

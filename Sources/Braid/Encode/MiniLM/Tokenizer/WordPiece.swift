@@ -12,8 +12,10 @@ struct WordPiece: Sendable {
     let continuingSubwordPrefix: [UInt8]
     let maxInputCharsPerWord: Int
 
-    init(vocabulary: [String: Int32], unknownToken: String, continuingSubwordPrefix: String,
-         maxInputCharsPerWord: Int) throws(WordPieceError) {
+    init(
+        vocabulary: [String: Int32], unknownToken: String, continuingSubwordPrefix: String,
+        maxInputCharsPerWord: Int
+    ) throws(WordPieceError) {
         var bytesVocabulary: [[UInt8]: Int32] = [:]
         bytesVocabulary.reserveCapacity(vocabulary.count)
         for (token, id) in vocabulary { bytesVocabulary[Array(token.utf8)] = id }
