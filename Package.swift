@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "Braid",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]),
 
         .testTarget(name: "BraidTensorTests", dependencies: ["BraidTensor"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Braid
+import AsyncAlgorithms
 import Foundation
 
 extension BraidCommand.Bench {
@@ -8,8 +9,8 @@ extension BraidCommand.Bench {
             abstract: "Time the embedding stages over a folder, alone or together, and print one JSON line.",
             discussion: """
                 --stage decode reads and decodes every item with --jobs decoders and drops the results. \
-                --stage encode decodes everything first (untimed), then times the encoder on the decoded items in \
-                batches. --stage all runs the whole pipeline with its buffers, writing to /dev/null. Comparing \
+                --stage encode decodes everything first (untimed), then times the encode stage alone on the \
+                decoded items, with the pipeline's batches and --jobs. --stage all runs the whole pipeline with its buffers, writing to /dev/null. Comparing \
                 the three shows how close the pipeline comes to its slowest stage. scripts/bench-embed runs all \
                 three with peak memory from /usr/bin/time.
 
@@ -43,10 +44,12 @@ extension BraidCommand.Bench {
             case .encode:
                 let decoded = try await decodeAll(job)
                 items = decoded.count
+                // The encode stage as the pipeline runs it (jobs, batches, buffer), fed from memory.
+                let stage = decoded.map { Result<DecodedItem, ItemFailure>.success($0) }.async.batchedItemStage(
+                    batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer
+                ) { batch in try pipeline.encode(batch) }
                 let start = clock.now
-                for batchStart in stride(from: 0, to: decoded.count, by: job.batchSize) {
-                    _ = try pipeline.encode(Array(decoded[batchStart..<min(batchStart + job.batchSize, decoded.count)]))
-                }
+                for try await _ in stage {}
                 elapsed = clock.now - start
             case .all:
                 let sink = try JSONLWriter(appendingTo: "/dev/null")
