@@ -45,23 +45,25 @@ final class StreamingBehaviourTests: XCTestCase {
         XCTAssertEqual(stderr, "", "a closed pipe is not an error")
     }
 
-    func test_sigint_stops_with_whole_lines_and_exit_code_130() throws {
-        let scratch = try ScratchFolder()
-        _ = try scratch.writeTexts(2_000)
-        let output = scratch.path("out.jsonl")
-        let braid = BraidProcess([
-            "embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
-        ])
-        try braid.process.run()
-        try waitForLines(in: output, atLeast: 50)
-        kill(braid.process.processIdentifier, SIGINT)
-        braid.process.waitUntilExit()
-        XCTAssertEqual(braid.process.terminationStatus, 130)
-        let text = try String(contentsOfFile: output, encoding: .utf8)
-        XCTAssertTrue(text.hasSuffix("\n"))
-        let ids = try text.split(separator: "\n").map { try jsonObject(String($0))["id"] as? String }
-        XCTAssertLessThan(ids.count, 2_000, "the interrupt came before the end")
-        XCTAssertEqual(Set(ids).count, ids.count)
+    func test_sigint_and_sigterm_stop_with_whole_lines_and_exit_code_128_plus_the_signal() throws {
+        for signal in [SIGINT, SIGTERM] {
+            let scratch = try ScratchFolder()
+            _ = try scratch.writeTexts(2_000)
+            let output = scratch.path("out.jsonl")
+            let braid = BraidProcess([
+                "embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
+            ])
+            try braid.process.run()
+            try waitForLines(in: output, atLeast: 50)
+            kill(braid.process.processIdentifier, signal)
+            braid.process.waitUntilExit()
+            XCTAssertEqual(braid.process.terminationStatus, 128 + signal)
+            let text = try String(contentsOfFile: output, encoding: .utf8)
+            XCTAssertTrue(text.hasSuffix("\n"))
+            let ids = try text.split(separator: "\n").map { try jsonObject(String($0))["id"] as? String }
+            XCTAssertLessThan(ids.count, 2_000, "the signal came before the end")
+            XCTAssertEqual(Set(ids).count, ids.count)
+        }
     }
 
     /// The crash-safety promise of `--resume`: killed with SIGKILL at random points and resumed each time, the
