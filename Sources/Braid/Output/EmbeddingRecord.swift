@@ -50,3 +50,34 @@ public enum MetaValue: Sendable, Equatable {
     case number(Double)
     case bool(Bool)
 }
+
+/// A record the output writes as one JSON line.
+public protocol OutputLine: Sendable {
+    /// The line's bytes, with its trailing newline.
+    var jsonLine: [UInt8] { get }
+}
+
+extension EmbeddingRecord: OutputLine {
+    /// `{"id","source","modality","encoder","dim","embedding":[…],"meta":{…}}`, keys always in this order.
+    public var jsonLine: [UInt8] {
+        var line = JSONLine()
+        line.append(key: "id", string: id)
+        line.append(key: "source", string: source)
+        line.append(key: "modality", string: modality.rawValue)
+        line.append(key: "encoder", string: encoder)
+        line.append(key: "dim", integer: dimension)
+        line.append(key: "embedding", floats: embedding)
+        line.append(key: "meta", meta: meta)
+        return line.line
+    }
+}
+
+/// A record already turned into its line by the stage that made it. Formatting hundreds of floats per line
+/// is work; done in the encode stage's jobs it runs on every core instead of on the single writer.
+public struct RenderedLine: OutputLine, Equatable {
+    public let jsonLine: [UInt8]
+
+    public init(_ record: EmbeddingRecord) {
+        jsonLine = record.jsonLine
+    }
+}

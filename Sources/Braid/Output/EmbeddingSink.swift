@@ -39,8 +39,8 @@ public struct EmbeddingSink: Sendable {
     ///
     /// - Throws: Upstream errors (an ``InputError`` for a broken input) and ``OutputError/cannotWrite(file:problem:)``
     ///   when the output fails for another reason than its reader leaving.
-    public func drain<Records: AsyncSequence>(_ records: Records) async throws -> Summary
-    where Records.Element == Result<EmbeddingRecord, ItemFailure> {
+    public func drain<Records: AsyncSequence, Line: OutputLine>(_ records: Records) async throws -> Summary
+    where Records.Element == Result<Line, ItemFailure> {
         var summary = Summary()
         defer { progress?.finish() }
         for try await record in records {

@@ -47,16 +47,8 @@ public final class JSONLWriter: Sendable {
     }
 
     /// Writes `{"id","source","modality","encoder","dim","embedding":[…],"meta":{…}}`.
-    public func write(_ record: EmbeddingRecord) throws(OutputError) {
-        var line = JSONLine()
-        line.append(key: "id", string: record.id)
-        line.append(key: "source", string: record.source)
-        line.append(key: "modality", string: record.modality.rawValue)
-        line.append(key: "encoder", string: record.encoder)
-        line.append(key: "dim", integer: record.dimension)
-        line.append(key: "embedding", floats: record.embedding)
-        line.append(key: "meta", meta: record.meta)
-        try write(line: line.line)
+    public func write(_ record: some OutputLine) throws(OutputError) {
+        try write(line: record.jsonLine)
     }
 
     /// Writes `{"id","error"}` for an item that failed.
@@ -68,7 +60,7 @@ public final class JSONLWriter: Sendable {
     }
 
     /// Writes one finished line; retries after signals and, should the kernel take only part, writes the rest.
-    func write(line: [UInt8]) throws(OutputError) {
+    public func write(line: [UInt8]) throws(OutputError) {
         var written = 0
         while written < line.count {
             let result = line.withUnsafeBytes { raw in

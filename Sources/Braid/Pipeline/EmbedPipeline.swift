@@ -73,7 +73,7 @@ public struct EmbedPipeline: Sendable {
             batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer,
             statistics: statistics?.stage("encode")
         ) { batch in
-            try Self.encode(batch, with: encoders)
+            try Self.encode(batch, with: encoders).map(RenderedLine.init)
         }
         let sink = EmbeddingSink(
             output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))

@@ -10,7 +10,7 @@ extension BraidCommand.Bench {
             discussion: """
                 --stage decode reads and decodes every item with --jobs decoders and drops the results. \
                 --stage encode decodes everything first (untimed), then times the encode stage alone on the \
-                decoded items, with the pipeline's batches and --jobs. --stage all runs the whole pipeline with its buffers, writing to /dev/null. Comparing \
+                decoded items, with the pipeline's batches and --jobs, JSON formatting included. --stage all runs the whole pipeline with its buffers, writing to /dev/null. Comparing \
                 the three shows how close the pipeline comes to its slowest stage. scripts/bench-embed runs all \
                 three with peak memory from /usr/bin/time.
 
@@ -47,7 +47,7 @@ extension BraidCommand.Bench {
                 // The encode stage as the pipeline runs it (jobs, batches, buffer), fed from memory.
                 let stage = decoded.map { Result<DecodedItem, ItemFailure>.success($0) }.async.batchedItemStage(
                     batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer
-                ) { batch in try pipeline.encode(batch) }
+                ) { batch in try pipeline.encode(batch).map(RenderedLine.init) }
                 let start = clock.now
                 for try await _ in stage {}
                 elapsed = clock.now - start
