@@ -54,12 +54,20 @@ public enum TransformerKernels {
 
     /// `exp(x - max) / Σ exp(x - max)` over `count` values, in place.
     public static func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        var peak = -Float.infinity
-        for index in 0..<count where values[index] > peak { peak = values[index] }
-        // Exponentiate in a loop of its own: a running sum in the same loop would keep it scalar.
-        for index in 0..<count { values[index] = VectorMath.exp(values[index] - peak) }
-        let inverse = 1 / sum(values, count: count)
+        let inverse = 1 / shiftedExponentials(values, into: values, count: count).total
         for index in 0..<count { values[index] *= inverse }
+    }
+
+    /// Writes `exp(x - max)` of `count` values into `target` (which may be `source`) and returns the max and the
+    /// sum of the exponentials: the shared first half of softmax and log-softmax.
+    static func shiftedExponentials(
+        _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int
+    ) -> (peak: Float, total: Float) {
+        var peak = -Float.infinity
+        for index in 0..<count where source[index] > peak { peak = source[index] }
+        // Exponentiate in a loop of its own: a running sum in the same loop would keep it scalar.
+        for index in 0..<count { target[index] = VectorMath.exp(source[index] - peak) }
+        return (peak, sum(target, count: count))
     }
 
     /// `layerNorm(x + residual)` over each row, in place in `x`: BERT's post-norm residual step in

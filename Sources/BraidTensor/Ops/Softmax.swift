@@ -8,12 +8,7 @@ extension Tensor {
         let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
         forEachRow(width: width) { row in
             let (source, target) = (pointer + row * width, output.pointer + row * width)
-            var peak = -Float.infinity
-            for i in 0..<width { peak = Swift.max(peak, source[i]) }
-            for i in 0..<width { target[i] = VectorMath.exp(source[i] - peak) }
-            var total: Float = 0
-            for i in 0..<width { total += target[i] }
-            let inverse = 1 / total
+            let inverse = 1 / TransformerKernels.shiftedExponentials(source, into: target, count: width).total
             for i in 0..<width { target[i] *= inverse }
         }
         return Tensor.record(output, inputs: [self]) { gradient, output in
@@ -36,12 +31,8 @@ extension Tensor {
         let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
         forEachRow(width: width) { row in
             let (source, target) = (pointer + row * width, output.pointer + row * width)
-            var peak = -Float.infinity
-            for i in 0..<width { peak = Swift.max(peak, source[i]) }
             // The exponentials go through `target`, which is then overwritten.
-            for i in 0..<width { target[i] = VectorMath.exp(source[i] - peak) }
-            var total: Float = 0
-            for i in 0..<width { total += target[i] }
+            let (peak, total) = TransformerKernels.shiftedExponentials(source, into: target, count: width)
             let shift = peak + Foundation.log(total)
             for i in 0..<width { target[i] = source[i] - shift }
         }
