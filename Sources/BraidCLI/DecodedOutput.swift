@@ -72,6 +72,8 @@ struct DecodedOutput {
             return NumPyArray(uint8: pixels, shape: [video.frames.count, first?.height ?? 0, first?.width ?? 0, 3])
         case .text:
             throw mismatch(id, "text has no array form: write it to a .txt file")
+        case .reducedAudio:
+            throw mismatch(id, "the audio was summarised while it decoded and has no samples to write")
         }
     }
 

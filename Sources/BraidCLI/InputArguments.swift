@@ -4,8 +4,8 @@ import Foundation
 /// Turns the file arguments of `probe` and `decode` into items: a path is read by its decoder, '-' is
 /// standard input, streamed to it.
 enum InputArguments {
-    static func items(_ arguments: [String]) throws -> [Item] {
-        try arguments.map { argument in
+    static func items(_ arguments: [String]) -> [Item] {
+        arguments.map { argument in
             if argument == "-" {
                 return Item(id: "stdin", source: .stream(.standardInput()))
             }

@@ -58,6 +58,14 @@ final class AudioResampler {
         return output
     }
 
+    /// Converts interleaved float samples and returns what is ready.
+    func convert(_ samples: [Float]) -> [Float] {
+        samples.withUnsafeBytes { raw in
+            var plane: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
+            return convert(planes: &plane, frameCount: samples.count / channels)
+        }
+    }
+
     /// Drains the samples the filter still holds.
     func flush() -> [Float] { convert(planes: nil, frameCount: 0) }
 
@@ -67,11 +75,7 @@ final class AudioResampler {
         let resampler = try AudioResampler(
             channels: audio.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: audio.sampleRate, outputRate: rate,
             source: source)
-        var samples = audio.samples.withUnsafeBytes { raw -> [Float] in
-            var plane: UnsafePointer<UInt8>? = raw.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            return resampler.convert(planes: &plane, frameCount: audio.frameCount)
-        }
-        samples += resampler.flush()
+        let samples = resampler.convert(audio.samples) + resampler.flush()
         return Audio(sampleRate: rate, channels: audio.channels, samples: samples)
     }
 }

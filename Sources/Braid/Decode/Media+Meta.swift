@@ -13,17 +13,24 @@ extension Media {
                 "sample_rate": .integer(audio.sampleRate), "channels": .integer(audio.channels),
                 "frames": .integer(audio.frameCount), "duration": .number(audio.duration),
             ]
+        case .reducedAudio(let summary):
+            return [
+                "sample_rate": .integer(summary.sampleRate), "channels": .integer(summary.channels),
+                "frames": .integer(summary.frameCount), "duration": .number(summary.duration),
+            ]
         case .video(let video):
             var meta: [String: MetaValue] = [
                 "frames": .integer(video.frames.count), "fps": .number(video.frameRate),
                 "duration": .number(video.duration),
-                "has_audio": .bool(video.audio != nil),
+                "has_audio": .bool(video.hasAudio),
             ]
             if let first = video.frames.first?.image {
                 meta["width"] = .integer(first.width)
                 meta["height"] = .integer(first.height)
             }
-            if let audio = video.audio { meta["sample_rate"] = .integer(audio.sampleRate) }
+            if let sampleRate = video.audio?.sampleRate ?? video.audioSummary?.sampleRate {
+                meta["sample_rate"] = .integer(sampleRate)
+            }
             return meta
         }
     }

@@ -3,13 +3,15 @@ public enum Media: Sendable, Equatable {
     case text(Text)
     case image(Image)
     case audio(Audio)
+    /// Audio that an ``AudioReducer`` summarised while it decoded, instead of keeping its samples.
+    case reducedAudio(AudioSummary)
     case video(Video)
 
     public var modality: Modality {
         switch self {
         case .text: .text
         case .image: .image
-        case .audio: .audio
+        case .audio, .reducedAudio: .audio
         case .video: .video
         }
     }

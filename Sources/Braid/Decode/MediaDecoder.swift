@@ -68,7 +68,12 @@ public struct MediaDecoder: Sendable {
     /// FFmpeg demuxers of single images and animations that Braid does not treat as video.
     static let stillImageDemuxers: Set<String> = ["gif", "image2", "webp", "ico", "apng"]
 
-    public func decode(_ item: Item) throws(DecodeError) -> Media {
+    /// - Parameter reducer: Asked, with `.audio` for a WAV file or `.video` for a video, for the reducer that
+    ///   summarises the clip or the soundtrack while it decodes (``Media/reducedAudio(_:)``,
+    ///   ``Video/audioSummary``), so that memory does not grow with its length; nil keeps the samples.
+    public func decode(
+        _ item: Item, reducer: (Modality) -> (any AudioReducer)? = { _ in nil }
+    ) throws(DecodeError) -> Media {
         if case .text(let string) = item.source { return .text(Text(string: string, encoding: .utf8)) }
         switch try sniff(item) {
         case .text:
@@ -79,12 +84,17 @@ public struct MediaDecoder: Sendable {
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
+            if let reducer = reducer(.audio) {
+                return .reducedAudio(
+                    try decoder.reduce(try seekable(item), id: item.id, sampleRate: options.sampleRate, by: reducer))
+            }
             return .audio(
                 try decoder.decode(try seekable(item), id: item.id, sampleRate: options.sampleRate, mono: options.mono))
         case .video:
             var videoOptions = options.video
             videoOptions.audioSampleRate = options.sampleRate
-            var video = try videoDecoder.decode(item.source, id: item.id, options: videoOptions)
+            var video = try videoDecoder.decode(
+                item.source, id: item.id, options: videoOptions, soundtrack: reducer(.video))
             if options.mono { video.audio = video.audio?.mono() }
             return .video(video)
         }

@@ -15,17 +15,25 @@ public struct VideoFrame: Sendable, Equatable {
     }
 }
 
-/// The sampled frames of a video and its audio track, if it has one.
+/// The sampled frames of a video and its audio track, if it has one: as samples, or as the summary a
+/// ``AudioReducer`` made of them while decoding.
 public struct Video: Sendable, Equatable {
     public var frames: [VideoFrame]
     public var audio: Audio?
+    public var audioSummary: AudioSummary?
     public var frameRate: Double
     public var duration: Double
 
-    public init(frames: [VideoFrame], audio: Audio?, frameRate: Double, duration: Double) {
+    public init(
+        frames: [VideoFrame], audio: Audio?, audioSummary: AudioSummary? = nil, frameRate: Double,
+        duration: Double
+    ) {
         self.frames = frames
         self.audio = audio
+        self.audioSummary = audioSummary
         self.frameRate = frameRate
         self.duration = duration
     }
+
+    public var hasAudio: Bool { audio != nil || audioSummary != nil }
 }

@@ -33,10 +33,23 @@ public struct FrameSampling: Sendable, Equatable {
 
     public var rule: Rule
     public var maxFrames: Int?
+    /// With an `fps` rule and `maxFrames`: when the container states a duration over which the rule would keep
+    /// more than `maxFrames` frames, slow the clock so that `maxFrames` frames cover the whole video rather than
+    /// its beginning. A stream of unknown length keeps the rule as given.
+    public var spreadOverDuration: Bool
 
-    public init(_ rule: Rule = .every(1), maxFrames: Int? = nil) {
+    public init(_ rule: Rule = .every(1), maxFrames: Int? = nil, spreadOverDuration: Bool = false) {
         self.rule = rule
         self.maxFrames = maxFrames
+        self.spreadOverDuration = spreadOverDuration
+    }
+
+    /// The rule to apply to a stream of this duration (seconds, when known).
+    func rule(forDuration duration: Double?) -> Rule {
+        guard spreadOverDuration, case .fps(let rate) = rule, let maxFrames, let duration, duration > 0,
+            rate * duration > Double(maxFrames)
+        else { return rule }
+        return .fps(Double(maxFrames) / duration)
     }
 
     public static let all = FrameSampling()
@@ -117,10 +130,16 @@ public struct VideoDecoder: Sendable {
     }
 
     /// Decodes the sampled frames and the audio track into memory.
-    public func decode(_ source: Item.Source, id: String, options: Options = .init()) throws(DecodeError) -> Video {
+    ///
+    /// - Parameter soundtrack: When given, the audio track is folded into its summary as it decodes
+    ///   (`Video.audioSummary`) instead of being kept as samples, so memory does not grow with its length.
+    public func decode(
+        _ source: Item.Source, id: String, options: Options = .init(), soundtrack: (any AudioReducer)? = nil
+    ) throws(DecodeError) -> Video {
         var frames: [VideoFrame] = []
         var bytes = 0
-        let track = try streamFrames(source, id: id, options: options) { frame, audioSamples throws(DecodeError) in
+        let track = try streamFrames(source, id: id, options: options, soundtrack: soundtrack) {
+            frame, audioSamples throws(DecodeError) in
             bytes += frame.image.pixelCount * 3
             guard bytes + audioSamples * 4 <= maxDecodedBytes else {
                 throw DecodeError(
@@ -131,19 +150,25 @@ public struct VideoDecoder: Sendable {
             }
             frames.append(frame)
         }
-        return Video(frames: frames, audio: track.audio, frameRate: track.frameRate, duration: track.duration)
+        return Video(
+            frames: frames, audio: track.audio, audioSummary: track.summary, frameRate: track.frameRate,
+            duration: track.duration)
     }
 
     /// Decodes the sampled frames one at a time and hands each to `body` without keeping it, so a consumer that
-    /// pools or writes frames holds one at a time. `body` also gets the audio samples decoded so far.
-    /// - Returns: The soundtrack (when asked for and present), the frame rate and the duration.
+    /// pools or writes frames holds one at a time. `body` also gets the count of audio samples kept so far.
+    /// - Returns: The soundtrack (when asked for and present) as samples or, given `soundtrack`, as its summary;
+    ///   the frame rate and the duration.
     public func streamFrames(
-        _ source: Item.Source, id: String, options: Options = .init(),
+        _ source: Item.Source, id: String, options: Options = .init(), soundtrack: (any AudioReducer)? = nil,
         _ body: (VideoFrame, _ audioSamples: Int) throws(DecodeError) -> Void
-    ) throws(DecodeError) -> (audio: Audio?, frameRate: Double, duration: Double) {
-        let reader = try VideoFrameReader(source, id: id, options: options, maxPixels: maxPixels)
+    ) throws(DecodeError) -> (audio: Audio?, summary: AudioSummary?, frameRate: Double, duration: Double) {
+        let reader = try VideoFrameReader(
+            source, id: id, options: options, soundtrack: soundtrack, maxPixels: maxPixels,
+            maxAudioSamples: maxDecodedBytes / MemoryLayout<Float>.stride)
         while let frame = try reader.next() { try body(frame, reader.audioSamples.count) }
-        return (try reader.finishAudio(), reader.frameRate, reader.duration)
+        let track = try reader.finishAudio()
+        return (track.audio, track.summary, reader.frameRate, reader.duration)
     }
 }
 
@@ -157,6 +182,11 @@ final class VideoFrameReader {
     private var audio: UnsafeMutablePointer<AVCodecContext>?
     private var resampler: AudioResampler?
     private(set) var audioSamples: [Float] = []
+    private let maxAudioSamples: Int
+    private let audioReducer: (any AudioReducer)?
+    private var reduction: (any AudioReduction)?
+    private var reducedFrames = 0
+    private let rule: FrameSampling.Rule
     private var audioChannels = 0
     private var audioRate = 0
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -175,9 +205,14 @@ final class VideoFrameReader {
     let frameRate: Double
     let duration: Double
 
-    init(_ source: Item.Source, id: String, options: VideoDecoder.Options, maxPixels: Int) throws(DecodeError) {
+    init(
+        _ source: Item.Source, id: String, options: VideoDecoder.Options, soundtrack: (any AudioReducer)?,
+        maxPixels: Int, maxAudioSamples: Int
+    ) throws(DecodeError) {
         input = try FFmpegInput(source, id: id)
         self.options = options
+        audioReducer = soundtrack
+        self.maxAudioSamples = maxAudioSamples
         guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw DecodeError(id, .unsupported("no video stream"))
         }
@@ -200,11 +235,12 @@ final class VideoFrameReader {
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         frameRate = rate.den > 0 ? av_q2d(rate) : 0
         duration = input.duration ?? 0
+        rule = options.sampling.rule(forDuration: input.duration)
         // Allocated only now that every stored property is set: a throw before this point skips `deinit`.
         packet = av_packet_alloc()
         decoded = av_frame_alloc()
         video = try Self.openDecoder(for: stream, threads: options.threads, id: id)
-        if case .keyframes = options.sampling.rule { video?.pointee.skip_frame = AVDISCARD_NONKEY }
+        if case .keyframes = rule { video?.pointee.skip_frame = AVDISCARD_NONKEY }
         if options.includeAudio, let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
             self.audioIndex = audioIndex
             audio = try Self.openDecoder(for: input.stream(audioIndex), threads: 1, id: id)
@@ -293,11 +329,11 @@ final class VideoFrameReader {
         var index = decodedCount
         decodedCount += 1
         lastFrameTime = timestamp
-        if case .keyframes = options.sampling.rule, frameRate > 0 {
+        if case .keyframes = rule, frameRate > 0 {
             // The skipped frames never leave the decoder, so the position comes from the clock.
             index = Int(((timestamp - streamStart) * frameRate).rounded())
         }
-        switch options.sampling.rule {
+        switch rule {
         case .every(let n):
             guard index % max(n, 1) == 0 else { return nil }
         case .fps(let rate):
@@ -368,16 +404,39 @@ final class VideoFrameReader {
             }
             let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(
                 to: UnsafePointer<UInt8>?.self)
-            audioSamples += resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples))
+            try keep(resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples)))
         }
+    }
+
+    /// Hands converted samples to the reduction, or keeps them while they fit the decoded-bytes limit.
+    private func keep(_ samples: [Float]) throws(DecodeError) {
+        if let audioReducer {
+            if reduction == nil {
+                do {
+                    reduction = try audioReducer.makeReduction(sampleRate: audioRate, channels: audioChannels)
+                } catch {
+                    throw DecodeError(input.id, .unsupported("cannot summarise the soundtrack: \(error)"))
+                }
+            }
+            samples.withUnsafeBufferPointer { reduction!.consume($0) }
+            reducedFrames += samples.count / audioChannels
+            return
+        }
+        guard audioSamples.count + samples.count <= maxAudioSamples else {
+            throw DecodeError(
+                input.id,
+                .tooLarge(
+                    "the soundtrack exceeds \(maxAudioSamples * MemoryLayout<Float>.stride) bytes of decoded samples"))
+        }
+        audioSamples += samples
     }
 
     /// Reads what is left of the input for its audio, drains the audio decoder and returns the track.
     ///
     /// When `maxFrames` ended the video early, the soundtrack ends with the last decoded frame too: a stream that
     /// never ends (a live pipe) is not read further.
-    func finishAudio() throws(DecodeError) -> Audio? {
-        guard audio != nil, let audioIndex else { return nil }
+    func finishAudio() throws(DecodeError) -> (audio: Audio?, summary: AudioSummary?) {
+        guard audio != nil, let audioIndex else { return (nil, nil) }
         let capped = options.sampling.maxFrames.map { keptCount >= $0 } ?? false
         let audioTimeBase = av_q2d(input.stream(audioIndex).pointee.time_base)
         let end = lastFrameTime + 1 / max(frameRate, 1)
@@ -393,8 +452,14 @@ final class VideoFrameReader {
             try decodeAudio(packet)
         }
         try decodeAudio(nil)
-        guard let resampler, audioChannels > 0 else { return nil }
-        audioSamples += resampler.flush()
-        return Audio(sampleRate: audioRate, channels: audioChannels, samples: audioSamples)
+        guard let resampler, audioChannels > 0 else { return (nil, nil) }
+        try keep(resampler.flush())
+        if let reduction, let audioReducer {
+            let summary = AudioSummary(
+                reducer: audioReducer.name, sampleRate: audioRate, channels: audioChannels,
+                frameCount: reducedFrames, values: reduction.finish())
+            return (nil, summary)
+        }
+        return (Audio(sampleRate: audioRate, channels: audioChannels, samples: audioSamples), nil)
     }
 }

@@ -1,3 +1,4 @@
+import CFFmpeg
 import CSndFile
 
 #if canImport(Glibc)
@@ -68,6 +69,45 @@ public struct WAVDecoder: Sendable {
         }
         return audio
     }
+
+    /// Streams the clip through `reducer` a chunk at a time, resampled to `sampleRate` when asked, so memory stays
+    /// the same however long the clip: `maxSamples` does not apply, as no samples are kept.
+    public func reduce(_ source: Item.Source, id: String, sampleRate: Int? = nil, by reducer: any AudioReducer)
+        throws(DecodeError) -> AudioSummary
+    {
+        let reader = try WAVReader(source, id: id)
+        let info = reader.info
+        let outputRate = sampleRate ?? info.sampleRate
+        let resampler =
+            outputRate == info.sampleRate
+            ? nil
+            : try AudioResampler(
+                channels: info.channels, inputFormat: AV_SAMPLE_FMT_FLT, inputRate: info.sampleRate,
+                outputRate: outputRate, source: id)
+        let reduction: any AudioReduction
+        do {
+            reduction = try reducer.makeReduction(sampleRate: outputRate, channels: info.channels)
+        } catch {
+            throw DecodeError(id, .unsupported("cannot summarise the audio: \(error)"))
+        }
+        var framesRead = 0
+        var framesReduced = 0
+        func consume(_ samples: [Float]) {
+            samples.withUnsafeBufferPointer { reduction.consume($0) }
+            framesReduced += samples.count / info.channels
+        }
+        while true {
+            let chunk = reader.read(frames: WAVReader.chunkFrames)
+            if chunk.isEmpty { break }
+            framesRead += chunk.count / info.channels
+            consume(resampler.map { $0.convert(chunk) } ?? chunk)
+        }
+        if let resampler { consume(resampler.flush()) }
+        try reader.checkComplete(framesRead: framesRead)
+        return AudioSummary(
+            reducer: reducer.name, sampleRate: outputRate, channels: info.channels, frameCount: framesReduced,
+            values: reduction.finish())
+    }
 }
 
 /// An open libsndfile handle over a file or a byte buffer; reads in chunks so long clips can stream.
@@ -130,21 +170,27 @@ final class WAVReader {
         return chunk
     }
 
+    static let chunkFrames = 65_536
+
     func readAll() throws(DecodeError) -> [Float] {
         var samples = [Float]()
         samples.reserveCapacity(info.frames * info.channels)
         while true {
-            let chunk = read(frames: 65_536)
+            let chunk = read(frames: Self.chunkFrames)
             if chunk.isEmpty { break }
             samples += chunk
         }
+        try checkComplete(framesRead: samples.count / info.channels)
+        return samples
+    }
+
+    /// After the last read: throws when libsndfile failed or the data ended before the header's frame count.
+    func checkComplete(framesRead: Int) throws(DecodeError) {
         let error = sf_error(handle)
         if error != 0 { throw DecodeError(id, .corrupt("libsndfile: \(String(cString: sf_error_number(error)))")) }
-        guard samples.count == info.frames * info.channels else {
-            throw DecodeError(
-                id, .truncated("header announces \(info.frames) frames, data holds \(samples.count / info.channels)"))
+        guard framesRead == info.frames else {
+            throw DecodeError(id, .truncated("header announces \(info.frames) frames, data holds \(framesRead)"))
         }
-        return samples
     }
 
     private static func readHead(path: String, id: String) throws(DecodeError) -> (bytes: [UInt8], fileSize: Int) {

@@ -1,4 +1,3 @@
-import CFFmpeg
 import Foundation
 
 /// Embeds audio by statistics of its log-mel spectrogram; needs no model files.
@@ -36,93 +35,39 @@ public struct LogMelEncoder: Encoder {
 
     public func encode(_ inputs: [Media]) throws -> [[Float]] {
         try inputs.map { input in
-            guard case .audio(let audio) = input else { throw wrongModality(input) }
-            return try features(of: audio)
+            switch input {
+            case .audio(let audio):
+                return try features(of: audio)
+            case .reducedAudio(let summary) where summary.reducer == name && summary.values.count == dimension:
+                return summary.values
+            case .reducedAudio(let summary):
+                throw EncodeError.malformedInput(
+                    encoder: name, reason: "the audio was summarised by '\(summary.reducer)', not by '\(name)'")
+            default:
+                throw wrongModality(input)
+            }
         }
     }
 
+    /// The samples go through ``LogMelStatistics`` a slice at a time, so a long clip costs no mono copy.
     private func features(of audio: Audio) throws -> [Float] {
-        let frames = try logMelFrames(of: audio)
-        return Self.statistics(of: frames.values, frameCount: frames.count)
-    }
-
-    /// The log-mel spectrogram, `(frameCount, 40)` row-major: steps 1 to 4 of the recipe.
-    func logMelFrames(of audio: Audio) throws -> (values: [Float], count: Int) {
-        let analysis = analyses.analysis(forSampleRate: audio.sampleRate)
-        var samples = audio.mono().samples
-        let windowLength = analysis.window.count
-        if samples.count < windowLength {
-            samples.append(contentsOf: repeatElement(0, count: windowLength - samples.count))
-        }
-        let frameCount = 1 + (samples.count - windowLength) / analysis.hopLength
-        let fft = try RealFFT(size: analysis.fftSize, encoder: name)
-        let bands = Self.bandCount
-        var power = [Float](repeating: 0, count: analysis.fftSize / 2 + 1)
-        var values = [Float](repeating: 0, count: frameCount * bands)
-        samples.withUnsafeBufferPointer { samples in
-            analysis.window.withUnsafeBufferPointer { window in
-                for frame in 0..<frameCount {
-                    let start = frame * analysis.hopLength
-                    for index in 0..<windowLength {
-                        fft.input[index] = samples[start + index] * window[index]
-                    }
-                    // Zero the tail every time: av_tx does not promise to leave its input untouched.
-                    for index in windowLength..<analysis.fftSize { fft.input[index] = 0 }
-                    fft.transform()
-                    for bin in power.indices {
-                        let value = fft.output[bin]
-                        power[bin] = value.re * value.re + value.im * value.im
-                    }
-                    values.withUnsafeMutableBufferPointer { values in
-                        let energies = UnsafeMutableBufferPointer(
-                            rebasing: values[(frame * bands)..<((frame + 1) * bands)])
-                        power.withUnsafeBufferPointer { analysis.filterbank.apply(to: $0, into: energies) }
-                        for band in energies.indices { energies[band] = log(energies[band] + Self.floor) }
-                    }
-                }
+        let statistics = try LogMelStatistics(
+            analysis: analyses.analysis(forSampleRate: audio.sampleRate), channels: audio.channels, encoder: name)
+        let sliceLength = (1 << 16) * audio.channels
+        audio.samples.withUnsafeBufferPointer { samples in
+            for start in stride(from: 0, to: samples.count, by: sliceLength) {
+                statistics.consume(
+                    UnsafeBufferPointer(rebasing: samples[start..<min(start + sliceLength, samples.count)]))
             }
         }
-        return (values, frameCount)
+        return statistics.finish()
     }
+}
 
-    /// Steps 5 and 6 of the recipe.
-    static func statistics(of frames: [Float], frameCount: Int) -> [Float] {
-        let bands = bandCount
-        var deltas = [Float](repeating: 0, count: frames.count)
-        for frame in 0..<frameCount {
-            func clamped(_ offset: Int) -> Int { min(frameCount - 1, max(0, frame + offset)) * bands }
-            for band in 0..<bands {
-                let near = frames[clamped(1) + band] - frames[clamped(-1) + band]
-                let far = frames[clamped(2) + band] - frames[clamped(-2) + band]
-                deltas[frame * bands + band] = (near + 2 * far) / 10
-            }
-        }
-        let (means, deviations) = meanAndDeviation(frames, frameCount: frameCount)
-        let (deltaMeans, deltaDeviations) = meanAndDeviation(deltas, frameCount: frameCount)
-        // In Double, so a clip whose bands all share one mean (silence) centres to exactly zero.
-        let level = means.reduce(0, +) / Double(bands)
-        var vector = means.map { Float($0 - level) } + deviations + deltaMeans.map(Float.init) + deltaDeviations
-        FeatureVector.normalize(&vector)
-        return vector
-    }
-
-    /// Per band of `(frameCount, bandCount)` values: the mean and population standard deviation over frames.
-    private static func meanAndDeviation(_ values: [Float], frameCount: Int) -> (mean: [Double], deviation: [Float]) {
-        var means: [Double] = []
-        var deviations: [Float] = []
-        for band in 0..<bandCount {
-            var sum: Double = 0
-            for frame in 0..<frameCount { sum += Double(values[frame * bandCount + band]) }
-            let mean = sum / Double(frameCount)
-            var squares: Double = 0
-            for frame in 0..<frameCount {
-                let difference = Double(values[frame * bandCount + band]) - mean
-                squares += difference * difference
-            }
-            means.append(mean)
-            deviations.append(Float((squares / Double(frameCount)).squareRoot()))
-        }
-        return (means, deviations)
+extension LogMelEncoder: AudioReducer {
+    public func makeReduction(sampleRate: Int, channels: Int) throws -> any AudioReduction {
+        try LogMelStatistics(
+            analysis: analyses.analysis(forSampleRate: sampleRate), channels: channels, encoder: name)
     }
 }
 

@@ -17,6 +17,10 @@ public struct VideoFeaturesEncoder: Encoder {
     /// Embeds the audio track; its modality must be `.audio`.
     public let soundtrack: any Encoder
 
+    /// The soundtrack encoder when it can embed sound while the video decodes, so that the decoder need not
+    /// keep the samples (``MediaDecoder/decode(_:soundtrack:)``).
+    public var audioReducer: (any AudioReducer)? { soundtrack as? any AudioReducer }
+
     private static let blockWeight = Float(0.5).squareRoot()
 
     /// - Parameters:
@@ -38,7 +42,7 @@ public struct VideoFeaturesEncoder: Encoder {
     }
 
     private func features(of video: Video) throws -> [Float] {
-        guard !video.frames.isEmpty || video.audio != nil else {
+        guard !video.frames.isEmpty || video.hasAudio else {
             throw EncodeError.nothingToEncode(encoder: name, reason: "the video has neither frames nor an audio track")
         }
         var pooled = [Float](repeating: 0, count: frames.dimension)
@@ -49,7 +53,15 @@ public struct VideoFeaturesEncoder: Encoder {
         var result: [Float] = []
         result.reserveCapacity(dimension)
         FeatureVector.append(pooled, weight: Self.blockWeight, to: &result)
-        if let audio = video.audio {
+        if let summary = video.audioSummary {
+            guard summary.reducer == soundtrack.name, summary.values.count == soundtrack.dimension else {
+                throw EncodeError.malformedInput(
+                    encoder: name,
+                    reason: "the soundtrack was summarised by '\(summary.reducer)', not by '\(soundtrack.name)'")
+            }
+            FeatureVector.append(summary.values, weight: Self.blockWeight, to: &result)
+            result.append(0)
+        } else if let audio = video.audio {
             FeatureVector.append(try soundtrack.encode(.audio(audio)), weight: Self.blockWeight, to: &result)
             result.append(0)
         } else {

@@ -56,10 +56,11 @@ public struct EmbedJob: Sendable, Equatable {
     }
 
     /// Decoding for embedding: a video is one item whose frames the encoder pools, so one frame per second,
-    /// at most 64, at 224×224 keeps a long video's frames to about 10 MB while covering its whole length.
+    /// at most 64 spread over the whole length of a longer video, at 224×224 keeps any video's frames to about
+    /// 10 MB. The soundtrack is summarised while it decodes (``EmbedPipeline``), so it adds nothing that grows.
     public static var defaultDecoding: MediaDecoder.Options {
         var options = MediaDecoder.Options()
-        options.video.sampling = FrameSampling(.fps(1), maxFrames: 64)
+        options.video.sampling = FrameSampling(.fps(1), maxFrames: 64, spreadOverDuration: true)
         options.video.size = (224, 224)
         return options
     }

@@ -67,7 +67,7 @@ public struct EmbedPipeline: Sendable {
         let decoded = selected.measured(by: statistics?.stage("input")).itemStage(
             jobs: job.decodeStage.jobs, bufferSize: job.decodeStage.buffer, statistics: statistics?.stage("decode")
         ) { item in
-            DecodedItem(item: item, media: try decoder.decode(item))
+            DecodedItem(item: item, media: try decoder.decode(item, reducer: encoders.audioReducer(for:)))
         }
         let encoded = decoded.batchedItemStage(
             batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer,
@@ -139,6 +139,17 @@ final class EncoderSet: Sendable {
             let encoder = try registry.makeEncoder(for: modality, choices: choices, context: context)
             built[modality] = encoder
             return encoder
+        }
+    }
+
+    /// What the encoder of a modality would make of a clip's (`.audio`) or a video's (`.video`) sound, for the
+    /// decoder to make while it decodes, so that long sound is never held. Nil, and the samples are kept, when
+    /// that encoder cannot take sound piece by piece or cannot be built (the encode stage then reports why).
+    func audioReducer(for modality: Modality) -> (any AudioReducer)? {
+        switch modality {
+        case .audio: (try? encoder(for: .audio)) as? any AudioReducer
+        case .video: ((try? encoder(for: .video)) as? VideoFeaturesEncoder)?.audioReducer
+        case .text, .image: nil
         }
     }
 }

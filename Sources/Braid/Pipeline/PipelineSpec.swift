@@ -16,7 +16,7 @@ import Yams
 ///   sample_rate: 16000       # resample audio; omit to keep each file's rate
 ///   mono: false
 ///   replace_invalid_text: false
-///   video: {fps: 1, max_frames: 16, size: 224x224}   # or every: N, or keyframes: true
+///   video: {fps: 1, max_frames: 16, spread: true, size: 224x224}   # or every: N, or keyframes: true
 /// encode:
 ///   encoders: {text: hashed, image: features, audio: logmel, video: video}
 ///   batch: 32
@@ -203,7 +203,8 @@ private struct SpecReader {
             job.decoding.replaceInvalidText = try bool(value, "replace_invalid_text")
         }
         guard let videoNode = decode["video"] else { return }
-        let video = try mapping(videoNode, "video", allowed: ["fps", "every", "keyframes", "max_frames", "size"])
+        let video = try mapping(
+            videoNode, "video", allowed: ["fps", "every", "keyframes", "max_frames", "spread", "size"])
         var rules: [FrameSampling.Rule] = []
         if let value = video["fps"] { rules.append(.fps(try double(value, "fps"))) }
         if let value = video["every"] { rules.append(.every(try int(value, "every"))) }
@@ -211,6 +212,7 @@ private struct SpecReader {
         guard rules.count <= 1 else { throw fail(videoNode, "use only one of fps, every and keyframes") }
         if let rule = rules.first { job.decoding.video.sampling.rule = rule }
         if let value = video["max_frames"] { job.decoding.video.sampling.maxFrames = try int(value, "max_frames") }
+        if let value = video["spread"] { job.decoding.video.sampling.spreadOverDuration = try bool(value, "spread") }
         if let value = video["size"] {
             let parts = try string(value, "size").lowercased().split(separator: "x").compactMap { Int($0) }
             guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {

@@ -50,6 +50,7 @@ extension BraidCommand.Bench {
                         switch try decoder.decode(item) {
                         case .image: 1
                         case .audio(let audio): audio.samples.count
+                        case .reducedAudio(let summary): summary.frameCount * summary.channels
                         case .video(let video): video.frames.count
                         case .text(let text): text.string.utf8.count
                         }

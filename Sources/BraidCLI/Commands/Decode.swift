@@ -39,7 +39,7 @@ extension BraidCommand {
         func run() async throws {
             var options = decoding.decoderOptions()
             if pixelFormat == .rgbaf32 { options.imageSamples = .float32 }
-            guard let item = try InputArguments.items([input]).first else { return }
+            guard let item = InputArguments.items([input]).first else { return }
             do {
                 let media = try MediaDecoder(options: options).decode(item)
                 try DecodedOutput(path: out, pixelFormat: pixelFormat).write(media, id: item.id)

@@ -25,7 +25,7 @@ extension BraidCommand {
         func run() async throws {
             let decoder = MediaDecoder(options: decoding.decoderOptions())
             var failed = 0
-            for item in try InputArguments.items(inputs) {
+            for item in InputArguments.items(inputs) {
                 do {
                     print(try ProbeRecord.json(id: item.id, probe: decoder.probe(item)))
                 } catch {

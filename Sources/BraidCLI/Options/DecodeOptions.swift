@@ -30,6 +30,15 @@ struct DecodeOptions: ParsableArguments {
     @Option(help: "Video: stop after this many kept frames.")
     var maxFrames: Int?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Video, with --fps and --max-frames: when the video is too long for both, slow the clock so the frames span all of it.",
+            discussion:
+                "On by default for 'embed', whose vector should describe the whole video; --no-spread keeps the first frames."
+        ))
+    var spread: Bool?
+
     @Option(help: "Video: scale frames to WIDTHxHEIGHT, e.g. 224x224.")
     var size: FrameSize?
 
@@ -57,6 +66,7 @@ struct DecodeOptions: ParsableArguments {
         if let every { options.video.sampling.rule = .every(every) }
         if keyframes { options.video.sampling.rule = .keyframes }
         if let maxFrames { options.video.sampling.maxFrames = maxFrames }
+        if let spread { options.video.sampling.spreadOverDuration = spread }
         if let size { options.video.size = (size.width, size.height) }
         return options
     }

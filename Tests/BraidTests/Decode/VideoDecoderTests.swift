@@ -77,6 +77,48 @@ final class VideoDecoderTests: XCTestCase {
         }
     }
 
+    func test_spread_sampling_covers_the_whole_video_with_max_frames() throws {
+        var checked = 0
+        for entry in Fixtures.entries("video") {
+            let source = Item.Source.file(path: Fixtures.path(entry.path))
+            let list = try frameList(entry)
+            guard let duration = entry.expected["duration"]?.double, list.frames.count >= 6 else { continue }
+            let sampling = FrameSampling(.fps(30), maxFrames: 3, spreadOverDuration: true)
+            let spread = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: sampling, includeAudio: false))
+            XCTAssertEqual(spread.frames.count, 3, entry.path)
+            // A clock of 3/duration ticks at 0, d/3 and 2d/3: the last frame kept lies past the middle.
+            let times = spread.frames.map { $0.timestamp - list.frames[0].time }
+            XCTAssertGreaterThanOrEqual(times[2], duration * 2 / 3 - 1e-3, "\(entry.path): \(times)")
+            XCTAssertGreaterThanOrEqual(times[1], duration / 3 - 1e-3, "\(entry.path): \(times)")
+            var unspread = sampling
+            unspread.spreadOverDuration = false
+            let head = try decoder.decode(
+                source, id: entry.path, options: .init(sampling: unspread, includeAudio: false))
+            XCTAssertEqual(head.frames.map(\.index), [0, 1, 2], entry.path)
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 3, "fixture videos long enough to spread over")
+    }
+
+    func test_soundtrack_summary_equals_the_encoding_of_the_kept_samples() throws {
+        let encoder = LogMelEncoder()
+        for entry in Fixtures.entries("video") where entry.expected["has_audio"]?.bool == true {
+            let source = Item.Source.file(path: Fixtures.path(entry.path))
+            let kept = try decoder.decode(source, id: entry.path)
+            let summarised = try decoder.decode(source, id: entry.path, soundtrack: encoder)
+            let audio = try XCTUnwrap(kept.audio, entry.path)
+            XCTAssertNil(summarised.audio, entry.path)
+            let summary = try XCTUnwrap(summarised.audioSummary, entry.path)
+            XCTAssertEqual(summary.reducer, "logmel")
+            XCTAssertEqual(summary.sampleRate, audio.sampleRate, entry.path)
+            XCTAssertEqual(summary.channels, audio.channels, entry.path)
+            XCTAssertEqual(summary.frameCount, audio.frameCount, entry.path)
+            XCTAssertEqual(summary.values, try encoder.encode(.audio(audio)), entry.path)
+            XCTAssertEqual(summarised.frames, kept.frames, entry.path)
+        }
+    }
+
     func test_video_from_memory_equals_video_from_path() throws {
         let entry = try XCTUnwrap(Fixtures.entries("video").first { $0.expected["has_audio"]?.bool == true })
         let path = Fixtures.path(entry.path)

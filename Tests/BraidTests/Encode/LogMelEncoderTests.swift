@@ -33,6 +33,17 @@ final class LogMelEncoderTests: XCTestCase {
         return try JSONDecoder().decode(Reference.self, from: data)
     }
 
+    /// The log-mel spectrogram (step 4), `(count, 40)` row-major, as the statistics see it frame by frame.
+    private func logMelFrames(of audio: Audio) throws -> (values: [Float], count: Int) {
+        let statistics = try LogMelStatistics(
+            analysis: LogMelAnalysis(sampleRate: audio.sampleRate), channels: audio.channels, encoder: "logmel")
+        var values: [Float] = []
+        statistics.frameObserver = { values.append(contentsOf: $0) }
+        audio.samples.withUnsafeBufferPointer { statistics.consume($0) }
+        _ = statistics.finish()
+        return (values, values.count / LogMelEncoder.bandCount)
+    }
+
     /// The signal of the reference script: a 440 Hz tone plus a 1500 Hz tone fading in.
     private func referenceSignal(sampleRate: Int, count: Int) -> Audio {
         let samples = (0..<count).map { index -> Float in
@@ -65,7 +76,7 @@ final class LogMelEncoderTests: XCTestCase {
         XCTAssertEqual(cases.map(\.sample_rate), [8000, 22050, 16000])
         for expected in cases {
             let audio = referenceSignal(sampleRate: expected.sample_rate, count: expected.sample_count)
-            let frames = try encoder.logMelFrames(of: audio)
+            let frames = try logMelFrames(of: audio)
             XCTAssertEqual(frames.count, expected.frame_count, "\(expected.sample_rate) Hz")
             XCTAssertEqual(frames.values.count, expected.log_mel.count, "\(expected.sample_rate) Hz")
             // Float32 FFT against float64 librosa: measured worst differences are 7e-5 (8 kHz), 6e-5 (22.05 kHz)
@@ -83,7 +94,7 @@ final class LogMelEncoderTests: XCTestCase {
 
     func test_given_clip_shorter_than_window_then_one_zero_padded_frame_is_used() throws {
         let audio = EncodeTestSupport.tone(frequency: 1000, amplitude: 0.5, sampleRate: 16000, count: 100)
-        let frames = try encoder.logMelFrames(of: audio)
+        let frames = try logMelFrames(of: audio)
         XCTAssertEqual(frames.count, 1)
         let vector = try encoder.encode(.audio(audio))
         XCTAssertEqual(EncodeTestSupport.length(vector), 1, accuracy: 1e-5)
@@ -118,6 +129,24 @@ final class LogMelEncoderTests: XCTestCase {
             try encoder.encode(
                 .audio(EncodeTestSupport.tone(frequency: 440, amplitude: 0.5, sampleRate: sampleRate, count: count))),
             tone)
+    }
+
+    func test_given_samples_in_pieces_of_any_size_then_vector_equals_whole_clip() throws {
+        let left = EncodeTestSupport.tone(frequency: 440, amplitude: 0.4, sampleRate: 8000, count: 12345).samples
+        let right = EncodeTestSupport.noise(amplitude: 0.2, sampleRate: 8000, count: 12345).samples
+        let stereo = Audio(sampleRate: 8000, channels: 2, samples: zip(left, right).flatMap { [$0, $1] })
+        let whole = try encoder.encode(.audio(stereo))
+        // Pieces shorter than a hop, than a window, and longer than both, none dividing the clip evenly.
+        for frames in [1, 7, 150, 333, 4096] {
+            let reduction = try encoder.makeReduction(sampleRate: 8000, channels: 2)
+            stereo.samples.withUnsafeBufferPointer { samples in
+                for start in stride(from: 0, to: samples.count, by: frames * 2) {
+                    reduction.consume(
+                        UnsafeBufferPointer(rebasing: samples[start..<min(start + frames * 2, samples.count)]))
+                }
+            }
+            XCTAssertEqual(reduction.finish(), whole, "pieces of \(frames) frames")
+        }
     }
 
     func test_given_stereo_clip_then_it_embeds_as_its_channel_average() throws {

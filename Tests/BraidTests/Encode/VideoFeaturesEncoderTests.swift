@@ -30,6 +30,17 @@ final class VideoFeaturesEncoderTests: XCTestCase {
         XCTAssertEqual(vector[433], 0)
     }
 
+    func test_given_soundtrack_summary_then_vector_equals_the_one_from_samples() throws {
+        let fromSamples = try encoder.encode(.video(video([scene], audio: sound)))
+        var summarised = video([scene], audio: nil)
+        summarised.audioSummary = AudioSummary(
+            reducer: "logmel", sampleRate: 8000, channels: 1, frameCount: sound.frameCount,
+            values: try LogMelEncoder().encode(.audio(sound)))
+        XCTAssertEqual(try encoder.encode(.video(summarised)), fromSamples)
+        summarised.audioSummary?.reducer = "other"
+        XCTAssertThrowsError(try encoder.encode(.video(summarised)))
+    }
+
     func test_given_video_without_sound_then_flag_is_set_and_soundtrack_block_is_zero() throws {
         let silentFilm = try encoder.encode(.video(video([scene], audio: nil)))
         XCTAssertEqual(silentFilm[273..<433].map(abs).max(), 0)

@@ -10,7 +10,7 @@ final class PipelineSpecTests: XCTestCase {
         XCTAssertEqual(job.decodeStage, EmbedJob.StageSettings(jobs: 2, buffer: 8))
         XCTAssertEqual(job.decoding.sampleRate, 16000)
         XCTAssertTrue(job.decoding.mono)
-        XCTAssertEqual(job.decoding.video.sampling, FrameSampling(.fps(1), maxFrames: 16))
+        XCTAssertEqual(job.decoding.video.sampling, FrameSampling(.fps(1), maxFrames: 16, spreadOverDuration: true))
         XCTAssertEqual(job.decoding.video.size?.width, 224)
         XCTAssertEqual(job.encoders, [.text: "hashed", .image: "features", .audio: "logmel", .video: "video"])
         XCTAssertEqual(job.batchSize, 32)
