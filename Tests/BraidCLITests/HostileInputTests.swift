@@ -101,6 +101,43 @@ final class HostileInputTests: XCTestCase {
         XCTAssertLessThan(peakKilobytes, 200_000, "peak RSS of the embed, in KB")
     }
 
+    func test_unreadable_files_and_folders_fail_alone() throws {
+        let scratch = try ScratchFolder()
+        try Data("locked".utf8).write(to: scratch.url.appendingPathComponent("a-locked.txt"))
+        try Data("open".utf8).write(to: scratch.url.appendingPathComponent("b-open.txt"))
+        try FileManager.default.createDirectory(
+            at: scratch.url.appendingPathComponent("c-locked-folder"), withIntermediateDirectories: false)
+        chmod(scratch.path("a-locked.txt"), 0)
+        chmod(scratch.path("c-locked-folder"), 0)
+        chmod(scratch.url.path, 0o755)
+        chmod(scratch.path("b-open.txt"), 0o644)
+        let process = Process()
+        let embed = ["embed", "--quiet", "--encoder", "text=hashed", scratch.url.path]
+        if getuid() == 0 {
+            // Root reads any file; as `nobody`, mode 000 means what it means to every other user.
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments =
+                ["--reuid=65534", "--regid=65534", "--clear-groups", BraidProcess.executable.path] + embed
+        } else {
+            process.executableURL = BraidProcess.executable
+            process.arguments = embed
+        }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let lines = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 1, errorText)
+        XCTAssertEqual(
+            try lines.split(separator: "\n").map { try jsonObject(String($0))["id"] as? String }, ["b-open.txt"])
+        XCTAssertTrue(errorText.contains("a-locked.txt: cannot read: Permission denied"), errorText)
+        XCTAssertTrue(errorText.contains(#""id":"c-locked-folder""#), errorText)
+        XCTAssertTrue(errorText.contains("cannot list folder: Permission denied"), errorText)
+    }
+
     func test_a_non_utf8_file_name_keeps_a_valid_utf8_id() throws {
         let scratch = try ScratchFolder()
         // "café.txt" in Latin-1: the byte 0xE9 alone is not UTF-8.
