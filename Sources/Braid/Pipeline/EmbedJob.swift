@@ -25,6 +25,13 @@ public struct EmbedJob: Sendable, Equatable {
     public var encodeStage: StageSettings
     /// Items per encoder call; model-backed encoders run one forward pass per batch.
     public var batchSize: Int
+
+    /// Decoded items that may wait for the encoder: one whole batch plus `decodeStage.buffer`.
+    ///
+    /// A whole batch, because the encoder takes `batchSize` items at a time: with less room, decoding stops while
+    /// a batch encodes and the encoder then idles while the next batch decodes. With 8 places and `--jobs 1`,
+    /// 10,000 small files ran at 5,454 items/s; with 32 + 8, at 9,396 items/s.
+    public var decodeBufferSize: Int { batchSize + decodeStage.buffer }
     public var shard: Shard?
     /// An earlier run's output: ids already in it are skipped and new lines are appended to it.
     public var resume: String?

@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Items come out in input order whatever finishes first. A failed item becomes an error line on the error
 /// writer and the run goes on; the summary counts both. Memory is bounded by the stage settings: at most
-/// `decode.jobs + decode.buffer` decoded items and `encode.jobs + encode.buffer` batches exist at once.
+/// `decode.jobs + decode.buffer + (2 + encode.jobs) × batch` decoded items (a batch decoded ahead, a batch forming,
+/// one batch per encode job) and `encode.jobs + encode.buffer` encoded batches exist at once.
 public struct EmbedPipeline: Sendable {
     public struct Summary: Sendable, Equatable {
         /// What the sink wrote, and whether the output's reader left early.
@@ -65,7 +66,7 @@ public struct EmbedPipeline: Sendable {
             return keep
         }
         let decoded = selected.measured(by: statistics?.stage("input")).itemStage(
-            jobs: job.decodeStage.jobs, bufferSize: job.decodeStage.buffer, statistics: statistics?.stage("decode")
+            jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
         ) { item in
             DecodedItem(item: item, media: try decoder.decode(item, reducer: encoders.audioReducer(for:)))
         }

@@ -10,7 +10,7 @@ import Yams
 ///   exclude: []
 /// decode:
 ///   jobs: 2                  # items decoded at once
-///   buffer: 8                # decoded items waiting for the encoder
+///   buffer: 8                # decoded items waiting for the encoder beyond one batch
 ///   max_pixels: 100000000
 ///   max_samples: 134217728
 ///   sample_rate: 16000       # resample audio; omit to keep each file's rate

@@ -68,7 +68,7 @@ extension BraidCommand.Bench {
         private func decodeAll(_ job: EmbedJob) async throws -> [DecodedItem] {
             let decoder = MediaDecoder(options: job.decoding)
             let stage = ItemSource(job.origin, filter: job.filter).itemStage(
-                jobs: job.decodeStage.jobs, bufferSize: job.decodeStage.buffer
+                jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize
             ) { item in
                 DecodedItem(item: item, media: try decoder.decode(item))
             }
