@@ -105,6 +105,11 @@ final class ForwardValueTests: XCTestCase {
         assertClose(logits.softmax(), Tensor([0.25, 0.25, 0.5], shape: [1, 3]), tolerance: 1e-6)
         // -log(0.5)
         XCTAssertEqual(Tensor.crossEntropy(logits: logits, targets: [2]).item, 0.693_147_2, accuracy: 1e-6)
+        // -(0.5 log 0.25 + 0.5 log 0.5) = 1.5 log 2
+        let halves = Tensor([0.5, 0, 0.5], shape: [1, 3])
+        XCTAssertEqual(Tensor.crossEntropy(logits: logits, probabilities: halves).item, 1.039_720_8, accuracy: 1e-6)
+        // Along the first axis of a column: the same distribution.
+        assertClose(logits.transposed().softmax(axis: 0), Tensor([0.25, 0.25, 0.5], shape: [3, 1]), tolerance: 1e-6)
         // BCE(logit 0, target 1) = log 2, and stays finite for huge logits.
         XCTAssertEqual(
             Tensor.binaryCrossEntropyWithLogits(logits: Tensor([0], shape: [1]), targets: Tensor([1], shape: [1])).item,

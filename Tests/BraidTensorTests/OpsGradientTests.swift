@@ -132,11 +132,30 @@ final class OpsGradientTests: XCTestCase {
         }
         assertGradientsMatch([x]) { $0[0].softmax() }
         assertGradientsMatch([x]) { $0[0].logSoftmax() }
+        let cube = randomTensor([2, 3, 4], seed: 38)
+        for axis in [0, 1, -1] {
+            assertGradientsMatch([cube]) { $0[0].softmax(axis: axis) }
+            assertGradientsMatch([cube]) { $0[0].logSoftmax(axis: axis) }
+        }
+    }
+
+    func testSoftmaxAlongAnAxisEqualsSoftmaxOfTheTransposedRows() {
+        let cube = randomTensor([2, 3, 4], seed: 39)
+        for axis in [0, 1] {
+            let expected = cube.transposed(axis, -1).softmax().transposed(axis, -1)
+            assertClose(cube.softmax(axis: axis), expected, tolerance: 0)
+            // Each slice along the axis sums to one.
+            var remaining = cube.shape
+            remaining.remove(at: axis)
+            assertClose(cube.softmax(axis: axis).sum(axes: [axis]), Tensor.ones(remaining), tolerance: 1e-6)
+        }
     }
 
     func testLosses() {
         let logits = randomTensor([4, 3], seed: 36)
         assertGradientsMatch([logits]) { Tensor.crossEntropy(logits: $0[0], targets: [2, 0, 1, 2]) }
+        let smoothed = randomTensor([4, 3], seed: 40).softmax()
+        assertGradientsMatch([logits, smoothed]) { Tensor.crossEntropy(logits: $0[0], probabilities: $0[1]) }
         let target = randomTensor([4, 3], seed: 37)
         assertGradientsMatch([logits, target]) { Tensor.meanSquaredError($0[0], $0[1]) }
         let labels = Tensor([1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1], shape: [4, 3])

@@ -14,7 +14,19 @@ extension Tensor {
             precondition(target >= 0 && target < classes, "target \(target) outside 0..<\(classes)")
             oneHot[row * classes + target] = 1
         }
-        return -(logits.logSoftmax() * Tensor(oneHot, shape: logits.shape)).sum() * (1 / Float(targets.count))
+        return crossEntropy(logits: logits, probabilities: Tensor(oneHot, shape: logits.shape))
+    }
+
+    /// Mean cross-entropy between logits and class probabilities (PyTorch's `cross_entropy` with probability
+    /// targets, as for label smoothing or distillation): `-Σ p · log_softmax(x) / N`.
+    /// - Parameters:
+    ///   - logits: `(N, classes)`.
+    ///   - probabilities: `(N, classes)`, each row a distribution; its gradient is computed too.
+    public static func crossEntropy(logits: Tensor, probabilities: Tensor) -> Tensor {
+        precondition(
+            logits.rank == 2 && probabilities.shape == logits.shape,
+            "crossEntropy needs (N, classes) logits and probabilities of the same shape")
+        return -(logits.logSoftmax() * probabilities).sum() * (1 / Float(logits.shape[0]))
     }
 
     /// Mean squared error.

@@ -1,10 +1,27 @@
 import Foundation
 
-/// Softmax and log-softmax over the last axis, numerically stable, with backward.
+/// Softmax and log-softmax along any axis, numerically stable, with backward.
 
 extension Tensor {
-    /// exp(x - max) / Σ exp(x - max) along the last axis.
-    public func softmax() -> Tensor {
+    /// exp(x - max) / Σ exp(x - max) along `axis` (negative counts from the end).
+    public func softmax(axis: Int = -1) -> Tensor {
+        alongLastAxis(axis) { $0.lastAxisSoftmax() }
+    }
+
+    /// x - max - log Σ exp(x - max) along `axis` (negative counts from the end).
+    public func logSoftmax(axis: Int = -1) -> Tensor {
+        alongLastAxis(axis) { $0.lastAxisLogSoftmax() }
+    }
+
+    /// Applies a last-axis operation along `axis`: the kernels read contiguous rows, so another axis is swapped to
+    /// the end and back (two copies, and the swaps carry the gradient).
+    private func alongLastAxis(_ axis: Int, _ operation: (Tensor) -> Tensor) -> Tensor {
+        let axis = Shape.axis(axis, rank: rank)
+        if axis == rank - 1 { return operation(self) }
+        return operation(transposed(axis, -1)).transposed(axis, -1)
+    }
+
+    private func lastAxisSoftmax() -> Tensor {
         let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
         forEachRow(width: width) { row in
             let (source, target) = (pointer + row * width, output.pointer + row * width)
@@ -26,8 +43,7 @@ extension Tensor {
         }
     }
 
-    /// x - max - log Σ exp(x - max) along the last axis.
-    public func logSoftmax() -> Tensor {
+    private func lastAxisLogSoftmax() -> Tensor {
         let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
         forEachRow(width: width) { row in
             let (source, target) = (pointer + row * width, output.pointer + row * width)
