@@ -1,12 +1,8 @@
 // Inference-only kernels for transformer encoders beyond the tensor ops: attention over packed
-// variable-length sequences, a fused residual + layer norm and a vectorisable exact GELU. They work
-// on raw buffers in place and record nothing for autodiff.
+// variable-length sequences and a fused residual + layer norm. They work on raw buffers in place and
+// record nothing for autodiff.
 
-#if canImport(Accelerate)
-    import Accelerate
-#else
-    import CBLAS
-#endif
+import CTensorKernels
 
 public enum TransformerKernels {
     /// Multi-head self-attention, `softmax(q·kᵀ/√D)·v` per head, for sequences packed one after
@@ -31,21 +27,19 @@ public enum TransformerKernels {
             guard let scores = buffer.baseAddress else { return }
             var start = 0
             for length in lengths {
-                let n = Int32(length)
                 for head in 0..<heads {
                     let query = queryKeyValue + start * rowStride + head * headSize
                     let key = query + width
                     let value = query + 2 * width
                     // (T, D) · (T, D)ᵀ -> (T, T), scaled by 1/√D
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasTrans, n, n, Int32(headSize),
-                        scale, query, Int32(rowStride), key, Int32(rowStride), 0, scores, n)
+                    BLAS.gemm(
+                        transposeA: false, transposeB: true, m: length, n: length, k: headSize, alpha: scale,
+                        a: query, lda: rowStride, b: key, ldb: rowStride, c: scores, ldc: length)
                     for row in 0..<length { softmaxInPlace(scores + row * length, count: length) }
                     // (T, T) · (T, D) -> (T, D), into this head's columns of the output rows
-                    cblas_sgemm(
-                        CblasRowMajor, CblasNoTrans, CblasNoTrans, n, Int32(headSize), n,
-                        1, scores, n, value, Int32(rowStride), 0, output + start * width + head * headSize,
-                        Int32(width))
+                    BLAS.gemm(
+                        transposeA: false, transposeB: false, m: length, n: headSize, k: length, a: scores,
+                        lda: length, b: value, ldb: rowStride, c: output + start * width + head * headSize, ldc: width)
                 }
                 start += length
             }
@@ -63,11 +57,9 @@ public enum TransformerKernels {
     static func shiftedExponentials(
         _ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int
     ) -> (peak: Float, total: Float) {
-        var peak = -Float.infinity
-        for index in 0..<count where source[index] > peak { peak = source[index] }
-        // Exponentiate in a loop of its own: a running sum in the same loop would keep it scalar.
-        for index in 0..<count { target[index] = VectorMath.exp(source[index] - peak) }
-        return (peak, sum(target, count: count))
+        var peak: Float = 0
+        let total = braid_shifted_exponentials(source, target, count, &peak)
+        return (peak, total)
     }
 
     /// `layerNorm(x + residual)` over each row, in place in `x`: BERT's post-norm residual step in
@@ -121,14 +113,5 @@ public enum TransformerKernels {
     @inline(__always)
     private static func load(_ values: UnsafePointer<Float>, _ index: Int) -> SIMD8<Float> {
         UnsafeRawPointer(values + index).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    /// Exact GELU, `x·Φ(x) = ½·x·(1 + erf(x/√2))` (HF's "gelu"), in place.
-    public static func geluInPlace(_ values: UnsafeMutableBufferPointer<Float>) {
-        guard let base = values.baseAddress else { return }
-        for index in 0..<values.count {
-            let x = base[index]
-            base[index] = 0.5 * x * (1 + VectorMath.erf(x * 0.707_106_781_186_547_5))
-        }
     }
 }

@@ -1,3 +1,4 @@
+import CTensorKernels
 import Foundation
 
 /// Softmax and log-softmax along any axis, numerically stable, with backward.
@@ -61,7 +62,7 @@ extension Tensor {
                 )
                 var total: Float = 0
                 for i in 0..<width { total += g[i] }
-                for i in 0..<width { target[i] = g[i] - VectorMath.exp(y[i]) * total }
+                for i in 0..<width { target[i] = g[i] - braid_exp(y[i]) * total }
             }
             return [inputGradient]
         }

@@ -1,3 +1,4 @@
+import CTensorKernels
 import Foundation
 
 /// The elementwise functions of one tensor, each with its derivative beside it.
@@ -17,23 +18,20 @@ public enum UnaryOp: Sendable {
     /// Applies the function to `count` elements from `source` into `target` (which may alias it).
     func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .exp: for i in 0..<count { target[i] = VectorMath.exp(source[i]) }
+        case .exp: for i in 0..<count { target[i] = braid_exp(source[i]) }
         case .log: for i in 0..<count { target[i] = Foundation.log(source[i]) }
         case .sqrt: for i in 0..<count { target[i] = source[i].squareRoot() }
         case .abs: for i in 0..<count { target[i] = Swift.abs(source[i]) }
         case .sin: for i in 0..<count { target[i] = Foundation.sin(source[i]) }
         case .cos: for i in 0..<count { target[i] = Foundation.cos(source[i]) }
         case .relu: for i in 0..<count { target[i] = Swift.max(source[i], 0) }
-        case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + VectorMath.exp(-source[i])) }
+        case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + braid_exp(-source[i])) }
         case .tanh: for i in 0..<count { target[i] = Foundation.tanh(source[i]) }
-        case .silu: for i in 0..<count { target[i] = source[i] / (1 + VectorMath.exp(-source[i])) }
+        case .silu: for i in 0..<count { target[i] = source[i] / (1 + braid_exp(-source[i])) }
         case .softplus:
             // max(x, 0) + log1p(exp(-|x|)): never overflows.
             for i in 0..<count { target[i] = Swift.max(source[i], 0) + log1p(Foundation.exp(-Swift.abs(source[i]))) }
-        case .gelu:
-            for i in 0..<count {
-                target[i] = 0.5 * source[i] * (1 + VectorMath.erf(source[i] * Self.inverseSquareRootTwo))
-            }
+        case .gelu: braid_gelu(source, target, count)
         case .geluTanh:
             for i in 0..<count {
                 let x = source[i]
@@ -63,13 +61,13 @@ public enum UnaryOp: Sendable {
         case .sigmoid: return y * (1 - y)
         case .tanh: return 1 - y * y
         case .silu:
-            let s = 1 / (1 + VectorMath.exp(-x))
+            let s = 1 / (1 + braid_exp(-x))
             return s * (1 + x * (1 - s))
-        case .softplus: return 1 / (1 + VectorMath.exp(-x))
+        case .softplus: return 1 / (1 + braid_exp(-x))
         case .gelu:
             // Φ(x) + x·φ(x)
-            return 0.5 * (1 + VectorMath.erf(x * Self.inverseSquareRootTwo))
-                + x * Self.inverseSquareRootTwoPi * VectorMath.exp(-0.5 * x * x)
+            return 0.5 * (1 + braid_erf(x * Self.inverseSquareRootTwo))
+                + x * Self.inverseSquareRootTwoPi * braid_exp(-0.5 * x * x)
         case .geluTanh:
             let t = Foundation.tanh(Self.tanhGeluScale * (x + 0.044715 * x * x * x))
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Self.tanhGeluScale * (1 + 3 * 0.044715 * x * x)

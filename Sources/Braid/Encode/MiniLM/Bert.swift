@@ -116,15 +116,7 @@ struct BertLayer: Sendable {
         let queryKeyValue = Tensor.linear(hidden, weight: queryKeyValueWeight, bias: queryKeyValueBias)  // (N, 3E)
         let attended = selfAttention(queryKeyValue, lengths: lengths)  // (N, E)
         let afterAttention = Self.addLayerNorm(attentionOutput(attended), residual: hidden, attentionLayerNorm)
-        let expanded: Tensor  // (N, F)
-        if activation == .gelu {
-            // The same function as BraidTensor's `.gelu`, in a form that vectorises: GELU runs on N·F
-            // values per layer, as many as the largest GEMM has outputs.
-            expanded = intermediate(afterAttention)
-            expanded.withUnsafeMutableBufferPointer(TransformerKernels.geluInPlace)
-        } else {
-            expanded = intermediate(afterAttention, activation: activation)
-        }
+        let expanded = intermediate(afterAttention, activation: activation)  // (N, F)
         return Self.addLayerNorm(output(expanded), residual: afterAttention, outputLayerNorm)
     }
 

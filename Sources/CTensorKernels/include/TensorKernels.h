@@ -1,0 +1,63 @@
+#ifndef BRAID_TENSOR_KERNELS_H
+#define BRAID_TENSOR_KERNELS_H
+
+#include <stdint.h>
+#include <string.h>
+
+// Branch-free expf and erf that compilers vectorise, for the loops where libm's scalar calls dominated
+// (softmax, sigmoid, SiLU, GELU). Swift calls them inline; the loops in TensorKernels.c also come in AVX-512
+// and AVX2 builds that the loader picks at start-up, which a Swift target built for baseline x86-64 cannot do.
+
+// Cody–Waite range reduction, x = n·ln2 + r with |r| ≤ ln2/2, then the degree-6 polynomial for e^r from Cephes'
+// `expf` (S. Moshier), scaled by 2^n through the exponent bits. Within 2 ulp of `expf` over the clamped range;
+// inputs are clamped to [-86.6, 88.7], so e^-∞ gives 2.4e-38 (not 0) and overflow gives 3.4e38 (not ∞), which no
+// softmax or sigmoid can tell apart.
+static inline float braid_exp(float x) {
+    // Selects rather than fminf/fmaxf, whose NaN rules keep loops scalar.
+    float low = x < -86.6f ? -86.6f : x;
+    float clamped = low > 88.72283f ? 88.72283f : low;
+    // 1.5·2²³: adding it rounds a float in ±2²² to an integer held in the low mantissa bits.
+    const float rounding_magic = 12582912.0f;
+    float shifted = clamped * 1.44269504f + rounding_magic;
+    float n = shifted - rounding_magic;
+    // ln 2 split in two so n·ln2_high is exact.
+    float r = clamped - n * 0.693359375f + n * 2.1219444e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.3334519e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.00000012e-1f;
+    float exp_r = p * r * r + r + 1;
+    // 2^n = 2·2^(n-1): n sits in the low bits of `shifted`; n - 1 + 127 lies in 1...254 for every clamped input,
+    // so the exponent field never reaches the zero or infinity codes.
+    int32_t shifted_bits, magic_bits;
+    memcpy(&shifted_bits, &shifted, 4);
+    memcpy(&magic_bits, &rounding_magic, 4);
+    int32_t scale_bits = (int32_t)((uint32_t)(shifted_bits - magic_bits + 126) << 23);
+    float scale;
+    memcpy(&scale, &scale_bits, 4);
+    return 2 * exp_r * scale;
+}
+
+// erf(x) by Abramowitz & Stegun 7.1.26 (absolute error ≤ 1.5e-7, about 5e-7 once evaluated in float).
+static inline float braid_erf(float x) {
+    float magnitude = x < 0 ? -x : x;
+    float t = 1 / (1 + 0.3275911f * magnitude);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    float value = 1 - p * t * braid_exp(-magnitude * magnitude);
+    return x < 0 ? -value : value;
+}
+
+// Exact GELU, x·Φ(x) = ½·x·(1 + erf(x/√2)), of `count` values from `source` into `target` (which may be `source`).
+void braid_gelu(const float *source, float *target, long count);
+
+// Writes exp(x - max) of `count` values into `target` (which may be `source`), stores the max in `*peak` and
+// returns the sum of the exponentials: the shared first half of softmax and log-softmax.
+float braid_shifted_exponentials(const float *source, float *target, long count, float *peak);
+
+#endif
