@@ -1,10 +1,11 @@
+import Synchronization
+
 #if canImport(Accelerate)
     import Accelerate
 #else
     import CBLAS
     import CDNNL
 #endif
-import Synchronization
 
 /// The only place BraidTensor calls a GEMM. Everything GEMM-shaped (matmul, linear, im2col convolutions, the
 /// transformer's projections) funnels through `gemm`.

@@ -5,7 +5,7 @@
 
 /// A pair of (height, width) values: stride, padding, dilation or kernel size. An integer literal
 /// sets both.
-public struct Size2D: Sendable, Equatable, ExpressibleByIntegerLiteral {
+public struct Size2D: Sendable, Hashable, ExpressibleByIntegerLiteral {
     /// The vertical value.
     public var height: Int
     /// The horizontal value.
@@ -24,7 +24,7 @@ public struct Size2D: Sendable, Equatable, ExpressibleByIntegerLiteral {
 }
 
 /// How one image's channels map to patch columns: the bookkeeping of im2col and its adjoint col2im.
-struct ConvGeometry {
+struct ConvGeometry: Hashable {
     let channels: Int
     let height: Int
     let width: Int
@@ -154,81 +154,129 @@ extension Tensor {
         dilation: Size2D = 1, groups: Int = 1
     ) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "conv2d needs (N, C, H, W) and (O, C/g, kh, kw)")
-        let (batch, inChannels, outChannels) = (x.shape[0], x.shape[1], weight.shape[0])
+        let (inChannels, outChannels) = (x.shape[1], weight.shape[0])
         precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels not divisible by groups")
         precondition(weight.shape[1] * groups == inChannels, "conv2d weight \(weight.shape) does not take \(x.shape)")
-        let (groupIn, groupOut) = (inChannels / groups, outChannels / groups)
         let geometry = ConvGeometry(
-            channels: groupIn, height: x.shape[2], width: x.shape[3],
+            channels: inChannels / groups, height: x.shape[2], width: x.shape[3],
             kernel: Size2D(height: weight.shape[2], width: weight.shape[3]), stride: stride, padding: padding,
             dilation: dilation)
-        let (patch, positions) = (geometry.patchLength, geometry.positions)
-        precondition(positions > 0, "conv2d output would be empty for input \(x.shape)")
-        let imageSize = groupIn * geometry.height * geometry.width
-        // Every sample's columns side by side, (G, K, N·P), so each group is one GEMM with N·P
-        // columns rather than N small ones. Kept for the weight gradient when recording.
-        let columnsPerGroup = patch * batch * positions
-        let columns = Tensor.uninitialized([groups, patch, batch * positions])
-        for n in 0..<batch {
-            for group in 0..<groups {
-                geometry.im2col(
-                    x.pointer + (n * groups + group) * imageSize,
-                    into: columns.pointer + group * columnsPerGroup + n * positions, rowStride: batch * positions)
-            }
-        }
-        // (O/G, K) · (K, N·P) -> (O/G, N·P) per group, i.e. (G, O/G, N, P) in all.
-        let product = Tensor.uninitialized([groups, groupOut, batch, positions])
-        for group in 0..<groups {
-            BLAS.gemm(
-                transposeA: false, transposeB: false, m: groupOut, n: batch * positions, k: patch,
-                a: weight.pointer + group * groupOut * patch, lda: patch,
-                b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
-                c: product.pointer + group * groupOut * batch * positions, ldc: batch * positions)
-        }
-        // (G, O/G, N, P) -> (N, O, P): a view when N = 1.
-        let output = batch == 1 ? product : product.reshapedView([outChannels, batch, positions]).permuted([1, 0, 2])
-        let result = output.reshapedView([batch, outChannels, geometry.outHeight, geometry.outWidth])
-        if let bias { result.addChannelBias(bias, batch: batch, channels: outChannels, spatial: positions) }
-        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-        return record(result, inputs: inputs) { gradient, _ in
-            // (N, O, P) -> (O, N, P) = (G, O/G, N·P), the layout of the forward product.
-            let outputGradient =
-                batch == 1 ? gradient : gradient.reshapedView([batch, outChannels, positions]).permuted([1, 0, 2])
-            var weightGradient: Tensor? = nil
-            if weight.requiresGrad {
-                let result = Tensor.uninitialized(weight.shape)
-                for group in 0..<groups {
-                    // dW (O/G, K) = dY (O/G, N·P) · columnsᵀ (N·P, K)
-                    BLAS.gemm(
-                        transposeA: false, transposeB: true, m: groupOut, n: patch, k: batch * positions,
-                        a: outputGradient.pointer + group * groupOut * batch * positions, lda: batch * positions,
-                        b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
-                        c: result.pointer + group * groupOut * patch, ldc: patch)
-                }
-                weightGradient = result
-            }
-            var inputGradient: Tensor? = nil
-            if x.requiresGrad {
-                let result = Tensor.zeros(x.shape)
-                let columnGradient = Tensor.uninitialized([patch, batch * positions])
-                for group in 0..<groups {
-                    // dColumns (K, N·P) = Wᵀ (K, O/G) · dY (O/G, N·P), folded back onto each image.
-                    BLAS.gemm(
-                        transposeA: true, transposeB: false, m: patch, n: batch * positions, k: groupOut,
-                        a: weight.pointer + group * groupOut * patch, lda: patch,
-                        b: outputGradient.pointer + group * groupOut * batch * positions, ldb: batch * positions,
-                        c: columnGradient.pointer, ldc: batch * positions)
-                    for n in 0..<batch {
-                        geometry.col2im(
-                            columnGradient.pointer + n * positions,
-                            addingInto: result.pointer + (n * groups + group) * imageSize, rowStride: batch * positions)
-                    }
-                }
-                inputGradient = result
-            }
-            return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
-        }
+        precondition(geometry.positions > 0, "conv2d output would be empty for input \(x.shape)")
+        #if canImport(Accelerate)
+            return convolveByColumns(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+        #else
+            return convolveWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+        #endif
     }
+
+    #if !canImport(Accelerate)
+        /// conv2d by oneDNN's convolution primitives (see ``DNNLConvolution``).
+        private static func convolveWithDNNL(
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+        ) -> Tensor {
+            let convolution = DNNLConvolution(
+                geometry: geometry, batch: x.shape[0], outChannels: weight.shape[0], groups: groups,
+                threads: ThreadBudget.computeThreads)
+            let output = Tensor.uninitialized([x.shape[0], weight.shape[0], geometry.outHeight, geometry.outWidth])
+            convolution.forward(
+                source: x.pointer, weights: weight.pointer, bias: bias?.pointer, destination: output.pointer)
+            let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+            return record(output, inputs: inputs) { gradient, _ in
+                var inputGradient: Tensor? = nil
+                if x.requiresGrad {
+                    let result = Tensor.uninitialized(x.shape)
+                    convolution.backwardData(
+                        outputGradient: gradient.pointer, weights: weight.pointer, inputGradient: result.pointer)
+                    inputGradient = result
+                }
+                var weightGradient: Tensor? = nil
+                if weight.requiresGrad {
+                    let result = Tensor.uninitialized(weight.shape)
+                    convolution.backwardWeights(
+                        source: x.pointer, outputGradient: gradient.pointer, weightGradient: result.pointer)
+                    weightGradient = result
+                }
+                return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
+            }
+        }
+    #endif
+
+    #if canImport(Accelerate)
+        /// conv2d as im2col + GEMM, where oneDNN is not linked.
+        private static func convolveByColumns(
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+        ) -> Tensor {
+            let (batch, inChannels, outChannels) = (x.shape[0], x.shape[1], weight.shape[0])
+            let (groupIn, groupOut) = (inChannels / groups, outChannels / groups)
+            let (patch, positions) = (geometry.patchLength, geometry.positions)
+            let imageSize = groupIn * geometry.height * geometry.width
+            // Every sample's columns side by side, (G, K, N·P), so each group is one GEMM with N·P
+            // columns rather than N small ones. Kept for the weight gradient when recording.
+            let columnsPerGroup = patch * batch * positions
+            let columns = Tensor.uninitialized([groups, patch, batch * positions])
+            for n in 0..<batch {
+                for group in 0..<groups {
+                    geometry.im2col(
+                        x.pointer + (n * groups + group) * imageSize,
+                        into: columns.pointer + group * columnsPerGroup + n * positions, rowStride: batch * positions)
+                }
+            }
+            // (O/G, K) · (K, N·P) -> (O/G, N·P) per group, i.e. (G, O/G, N, P) in all.
+            let product = Tensor.uninitialized([groups, groupOut, batch, positions])
+            for group in 0..<groups {
+                BLAS.gemm(
+                    transposeA: false, transposeB: false, m: groupOut, n: batch * positions, k: patch,
+                    a: weight.pointer + group * groupOut * patch, lda: patch,
+                    b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
+                    c: product.pointer + group * groupOut * batch * positions, ldc: batch * positions)
+            }
+            // (G, O/G, N, P) -> (N, O, P): a view when N = 1.
+            let output =
+                batch == 1 ? product : product.reshapedView([outChannels, batch, positions]).permuted([1, 0, 2])
+            let result = output.reshapedView([batch, outChannels, geometry.outHeight, geometry.outWidth])
+            if let bias { result.addChannelBias(bias, batch: batch, channels: outChannels, spatial: positions) }
+            let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+            return record(result, inputs: inputs) { gradient, _ in
+                // (N, O, P) -> (O, N, P) = (G, O/G, N·P), the layout of the forward product.
+                let outputGradient =
+                    batch == 1 ? gradient : gradient.reshapedView([batch, outChannels, positions]).permuted([1, 0, 2])
+                var weightGradient: Tensor? = nil
+                if weight.requiresGrad {
+                    let result = Tensor.uninitialized(weight.shape)
+                    for group in 0..<groups {
+                        // dW (O/G, K) = dY (O/G, N·P) · columnsᵀ (N·P, K)
+                        BLAS.gemm(
+                            transposeA: false, transposeB: true, m: groupOut, n: patch, k: batch * positions,
+                            a: outputGradient.pointer + group * groupOut * batch * positions, lda: batch * positions,
+                            b: columns.pointer + group * columnsPerGroup, ldb: batch * positions,
+                            c: result.pointer + group * groupOut * patch, ldc: patch)
+                    }
+                    weightGradient = result
+                }
+                var inputGradient: Tensor? = nil
+                if x.requiresGrad {
+                    let result = Tensor.zeros(x.shape)
+                    let columnGradient = Tensor.uninitialized([patch, batch * positions])
+                    for group in 0..<groups {
+                        // dColumns (K, N·P) = Wᵀ (K, O/G) · dY (O/G, N·P), folded back onto each image.
+                        BLAS.gemm(
+                            transposeA: true, transposeB: false, m: patch, n: batch * positions, k: groupOut,
+                            a: weight.pointer + group * groupOut * patch, lda: patch,
+                            b: outputGradient.pointer + group * groupOut * batch * positions, ldb: batch * positions,
+                            c: columnGradient.pointer, ldc: batch * positions)
+                        for n in 0..<batch {
+                            geometry.col2im(
+                                columnGradient.pointer + n * positions,
+                                addingInto: result.pointer + (n * groups + group) * imageSize,
+                                rowStride: batch * positions)
+                        }
+                    }
+                    inputGradient = result
+                }
+                return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
+            }
+        }
+    #endif
 
     /// 2-D transposed convolution (PyTorch's `conv_transpose2d`): the adjoint of `conv2d`, used to
     /// upsample in decoders.
