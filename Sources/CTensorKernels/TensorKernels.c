@@ -17,8 +17,8 @@ void braid_gelu(const float *source, float *target, long count) {
     }
 }
 
-BRAID_DISPATCH
-float braid_shifted_exponentials(const float *source, float *target, long count, float *peak) {
+// Inlined into each dispatched function, so every build of it vectorises this loop for its own instruction set.
+static inline float shifted_exponentials(const float *source, float *target, long count, float *peak) {
     // Sums in any order: softmax needs the total to float precision, not one summation order.
 #pragma clang fp reassociate(on)
     float highest = -__builtin_inff();
@@ -31,4 +31,16 @@ float braid_shifted_exponentials(const float *source, float *target, long count,
     }
     *peak = highest;
     return total;
+}
+
+BRAID_DISPATCH
+float braid_shifted_exponentials(const float *source, float *target, long count, float *peak) {
+    return shifted_exponentials(source, target, count, peak);
+}
+
+BRAID_DISPATCH
+void braid_softmax(const float *source, float *target, long count) {
+    float peak;
+    float inverse = 1 / shifted_exponentials(source, target, count, &peak);
+    for (long index = 0; index < count; index++) target[index] *= inverse;
 }

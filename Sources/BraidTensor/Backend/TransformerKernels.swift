@@ -35,7 +35,7 @@ public enum TransformerKernels {
                     BLAS.gemm(
                         transposeA: false, transposeB: true, m: length, n: length, k: headSize, alpha: scale,
                         a: query, lda: rowStride, b: key, ldb: rowStride, c: scores, ldc: length)
-                    for row in 0..<length { softmaxInPlace(scores + row * length, count: length) }
+                    for row in 0..<length { braid_softmax(scores + row * length, scores + row * length, length) }
                     // (T, T) · (T, D) -> (T, D), into this head's columns of the output rows
                     BLAS.gemm(
                         transposeA: false, transposeB: false, m: length, n: headSize, k: length, a: scores,
@@ -44,12 +44,6 @@ public enum TransformerKernels {
                 start += length
             }
         }
-    }
-
-    /// `exp(x - max) / Σ exp(x - max)` over `count` values, in place.
-    public static func softmaxInPlace(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        let inverse = 1 / shiftedExponentials(values, into: values, count: count).total
-        for index in 0..<count { values[index] *= inverse }
     }
 
     /// Writes `exp(x - max)` of `count` values into `target` (which may be `source`) and returns the max and the

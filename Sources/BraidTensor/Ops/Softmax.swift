@@ -26,8 +26,7 @@ extension Tensor {
         let (width, output) = (shape[rank - 1], Tensor.uninitialized(shape))
         forEachRow(width: width) { row in
             let (source, target) = (pointer + row * width, output.pointer + row * width)
-            let inverse = 1 / TransformerKernels.shiftedExponentials(source, into: target, count: width).total
-            for i in 0..<width { target[i] *= inverse }
+            braid_softmax(source, target, width)
         }
         return Tensor.record(output, inputs: [self]) { gradient, output in
             // dx = y · (g - Σ g·y)

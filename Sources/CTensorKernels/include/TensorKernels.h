@@ -60,4 +60,7 @@ void braid_gelu(const float *source, float *target, long count);
 // returns the sum of the exponentials: the shared first half of softmax and log-softmax.
 float braid_shifted_exponentials(const float *source, float *target, long count, float *peak);
 
+// softmax of `count` values from `source` into `target` (which may be `source`): exp(x - max) / Σ exp(x - max).
+void braid_softmax(const float *source, float *target, long count);
+
 #endif
