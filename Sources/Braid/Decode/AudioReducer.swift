@@ -9,7 +9,7 @@ public protocol AudioReducer: Sendable {
 
 /// The running state of one reduction; the decoder owns it for the length of one clip or video.
 public protocol AudioReduction: AnyObject {
-    /// Takes the next samples, interleaved by channel, in [-1, 1].
+    /// Takes the next samples: whole frames, interleaved by channel, in [-1, 1].
     func consume(_ samples: UnsafeBufferPointer<Float>)
     /// The summary of everything consumed.
     func finish() -> [Float]
