@@ -168,6 +168,10 @@ final class VectorMathTests: XCTestCase {
             let expected = 0.5 * Double(x) * (1 + Foundation.erf(Double(x) / 2.0.squareRoot()))
             XCTAssertEqual(Double(value), expected, accuracy: 1e-6 + 1e-6 * abs(expected))
         }
+        // In place, the kernels take another loop.
+        var inPlace = input.scalars
+        inPlace.withUnsafeMutableBufferPointer { braid_gelu($0.baseAddress!, $0.baseAddress!, $0.count) }
+        XCTAssertEqual(inPlace, input.gelu().scalars)
         let logits = input.reshaped([1, 4099])
         let peak = Double(input.scalars.max()!)
         let total = input.scalars.reduce(0.0) { $0 + Foundation.exp(Double($1) - peak) }
@@ -175,6 +179,9 @@ final class VectorMathTests: XCTestCase {
             let expected = Foundation.exp(Double(x) - peak) / total
             XCTAssertEqual(Double(value), expected, accuracy: 1e-6 * expected + 1e-12)
         }
+        var softmaxInPlace = input.scalars
+        softmaxInPlace.withUnsafeMutableBufferPointer { braid_softmax($0.baseAddress!, $0.baseAddress!, $0.count) }
+        XCTAssertEqual(softmaxInPlace, logits.softmax().scalars)
     }
 }
 
