@@ -78,6 +78,15 @@ float braid_shifted_exponentials(const float *source, float *target, long count,
 }
 
 BRAID_DISPATCH
+void braid_softmax_backward(
+    const float *restrict output, const float *restrict gradient, float *restrict input_gradient, long count) {
+#pragma clang fp reassociate(on)
+    float dot = 0;
+    for (long index = 0; index < count; index++) dot += gradient[index] * output[index];
+    for (long index = 0; index < count; index++) input_gradient[index] = output[index] * (gradient[index] - dot);
+}
+
+BRAID_DISPATCH
 void braid_softmax(const float *source, float *target, long count) {
     float peak;
     float inverse = 1 / shifted_exponentials(source, target, count, &peak);

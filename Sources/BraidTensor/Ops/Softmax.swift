@@ -32,12 +32,9 @@ extension Tensor {
             // dx = y · (g - Σ g·y)
             let inputGradient = Tensor.uninitialized(self.shape)
             self.forEachRow(width: width) { row in
-                let (g, y, target) = (
-                    gradient.pointer + row * width, output.pointer + row * width, inputGradient.pointer + row * width
-                )
-                var dot: Float = 0
-                for i in 0..<width { dot += g[i] * y[i] }
-                for i in 0..<width { target[i] = y[i] * (g[i] - dot) }
+                braid_softmax_backward(
+                    output.pointer + row * width, gradient.pointer + row * width, inputGradient.pointer + row * width,
+                    width)
             }
             return [inputGradient]
         }

@@ -63,4 +63,8 @@ float braid_shifted_exponentials(const float *source, float *target, long count,
 // softmax of `count` values from `source` into `target` (which may be `source`): exp(x - max) / Σ exp(x - max).
 void braid_softmax(const float *source, float *target, long count);
 
+// softmax's backward over `count` values: `input_gradient = y · (g − Σ g·y)`, for output `y` and its gradient `g`;
+// `input_gradient` is written and must not overlap either.
+void braid_softmax_backward(const float *output, const float *gradient, float *input_gradient, long count);
+
 #endif
