@@ -10,10 +10,15 @@ import Synchronization
 /// The only place BraidTensor calls a GEMM. Everything GEMM-shaped (matmul, linear, im2col convolutions, the
 /// transformer's projections) funnels through `gemm`.
 ///
-/// On Linux that is oneDNN's `dnnl_sgemm`: measured on the reference machine (AVX-512, one thread) it runs the
-/// transformer's shapes 3-17% faster than OpenBLAS 0.3.21's `cblas_sgemm` (README, "Numeric core"). On macOS it is
-/// Accelerate.
+/// On Linux, large products go to oneDNN's `dnnl_sgemm` and small ones to OpenBLAS's `cblas_sgemm`. Measured on the
+/// reference machine (AVX-512, one thread, C = A·Bᵀ): oneDNN runs the transformer's projections (1024 × 384 ×
+/// 384 to 1024 × 1536 × 384) 3-17% faster than OpenBLAS 0.3.21, and 2048³ 8% faster; OpenBLAS's fixed cost per
+/// call is lower, so it wins below about 4 million multiply-adds (66 × 66 × 32, one attention head of a
+/// sentence: 1.18×; 16 × 16 × 32: 2.1×). On macOS every product goes to Accelerate.
 enum BLAS {
+    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux.
+    static let smallestForDNNL = 1 << 22
+
     /// C = alpha · op(A) · op(B) + beta · C, row-major, where op(X) is X or its transpose.
     /// - Parameters:
     ///   - m: Rows of op(A) and C.
@@ -32,18 +37,21 @@ enum BLAS {
             for row in 0..<m { for column in 0..<n { c[row * ldc + column] *= beta } }
             return
         }
-        #if canImport(Accelerate)
-            cblas_sgemm(
-                CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        #else
-            ThreadBudget.applyToCallingThread()
-            let status = dnnl_sgemm(
-                transposeA ? transposed : plain, transposeB ? transposed : plain, Int64(m), Int64(n), Int64(k),
-                alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
-            // Only invalid arguments fail, and every caller checks its shapes first.
-            precondition(status == dnnl_success, "dnnl_sgemm failed (status \(status.rawValue)) for \(m)×\(n)×\(k)")
+        #if !canImport(Accelerate)
+            if m * n * k >= smallestForDNNL {
+                ThreadBudget.applyToCallingThread()
+                let status = dnnl_sgemm(
+                    transposeA ? transposed : plain, transposeB ? transposed : plain, Int64(m), Int64(n), Int64(k),
+                    alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
+                // Only invalid arguments fail, and every caller checks its shapes first.
+                precondition(
+                    status == dnnl_success, "dnnl_sgemm failed (status \(status.rawValue)) for \(m)×\(n)×\(k)")
+                return
+            }
         #endif
+        cblas_sgemm(
+            CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     #if !canImport(Accelerate)
