@@ -2,13 +2,13 @@
     import CDNNL
     import Synchronization
 
-    /// conv2d's forward pass and both gradients through oneDNN's convolution primitives, on plain NCHW tensors.
+    /// conv2d's forward pass and both gradients through oneDNN's convolution primitives.
     ///
-    /// On the reference machine (AVX-512, one thread) oneDNN runs a 3×3 64→64 convolution, forward and both
-    /// gradients, at 64-65 GFLOP/s on 32² and 64² images, where im2col + GEMM reached 65 and 38: its GEMM-based
-    /// kernel works through each image in cache-sized pieces, where whole-batch im2col columns (75 MB for 8×64×64²)
-    /// spill to memory. Its blocked-layout kernels run faster still (106-110 GFLOP/s), but every call would pay
-    /// for reordering inputs, outputs and gradients to and from NCHW.
+    /// oneDNN picks each kernel's memory layout (`any`); plain NCHW tensors are reordered into it and results back,
+    /// per call. Measured on the reference machine (AVX-512), a 3×3 64→64 convolution on (8, 64, 64, 64), forward
+    /// and both gradients: im2col + GEMM ran at 38 GFLOP/s on one thread; oneDNN on plain NCHW (its GEMM-based
+    /// kernel) at 65 on one thread and 84 on two, as it barely splits across threads; its blocked-layout kernels at
+    /// 110 and 217, before the reorders.
     ///
     /// Primitives are built once per geometry and thread count (oneDNN sizes their scratch space for the threads
     /// it will use) and shared; oneDNN primitives may run on several threads at once.
@@ -30,13 +30,13 @@
             destination: UnsafeMutablePointer<Float>
         ) {
             let primitives = DNNLConvolutionCache.shared.primitives(for: self)
-            var arguments = [
-                (DNNL_ARG_SRC, primitives.source, UnsafeMutableRawPointer(mutating: source)),
-                (DNNL_ARG_WEIGHTS, primitives.weights, UnsafeMutableRawPointer(mutating: weights)),
-                (DNNL_ARG_DST, primitives.destination, UnsafeMutableRawPointer(destination)),
+            var tensors: [Int32: UnsafeMutableRawPointer] = [
+                DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: source),
+                DNNL_ARG_WEIGHTS: UnsafeMutableRawPointer(mutating: weights),
+                DNNL_ARG_DST: UnsafeMutableRawPointer(destination),
             ]
-            if let bias { arguments.append((DNNL_ARG_BIAS, primitives.bias, UnsafeMutableRawPointer(mutating: bias))) }
-            DNNLEngine.shared.execute(bias == nil ? primitives.forward : primitives.forwardWithBias, arguments)
+            if let bias { tensors[DNNL_ARG_BIAS] = UnsafeMutableRawPointer(mutating: bias) }
+            (bias == nil ? primitives.forward : primitives.forwardWithBias).run(tensors)
         }
 
         /// The input's gradient, `(N, C, H, W)`, overwritten, from the output's.
@@ -44,14 +44,11 @@
             outputGradient: UnsafePointer<Float>, weights: UnsafePointer<Float>,
             inputGradient: UnsafeMutablePointer<Float>
         ) {
-            let primitives = DNNLConvolutionCache.shared.primitives(for: self)
-            DNNLEngine.shared.execute(
-                primitives.backwardData,
-                [
-                    (DNNL_ARG_DIFF_DST, primitives.destination, UnsafeMutableRawPointer(mutating: outputGradient)),
-                    (DNNL_ARG_WEIGHTS, primitives.weights, UnsafeMutableRawPointer(mutating: weights)),
-                    (DNNL_ARG_DIFF_SRC, primitives.source, UnsafeMutableRawPointer(inputGradient)),
-                ])
+            DNNLConvolutionCache.shared.primitives(for: self).backwardData.run([
+                DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
+                DNNL_ARG_WEIGHTS: UnsafeMutableRawPointer(mutating: weights),
+                DNNL_ARG_DIFF_SRC: UnsafeMutableRawPointer(inputGradient),
+            ])
         }
 
         /// The weights' gradient, `(O, C/G, kh, kw)`, overwritten, from the output's and the forward input.
@@ -59,20 +56,16 @@
             source: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
             weightGradient: UnsafeMutablePointer<Float>
         ) {
-            let primitives = DNNLConvolutionCache.shared.primitives(for: self)
-            DNNLEngine.shared.execute(
-                primitives.backwardWeights,
-                [
-                    (DNNL_ARG_SRC, primitives.source, UnsafeMutableRawPointer(mutating: source)),
-                    (DNNL_ARG_DIFF_DST, primitives.destination, UnsafeMutableRawPointer(mutating: outputGradient)),
-                    (DNNL_ARG_DIFF_WEIGHTS, primitives.weights, UnsafeMutableRawPointer(weightGradient)),
-                ])
+            DNNLConvolutionCache.shared.primitives(for: self).backwardWeights.run([
+                DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: source),
+                DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
+                DNNL_ARG_DIFF_WEIGHTS: UnsafeMutableRawPointer(weightGradient),
+            ])
         }
     }
 
-    /// The CPU engine and the calls every primitive shares.
+    /// The CPU engine, created once; oneDNN engines are thread-safe.
     final class DNNLEngine: @unchecked Sendable {
-        // @unchecked: the engine is created once and oneDNN engines are thread-safe.
         static let shared = DNNLEngine()
         let engine: dnnl_engine_t
 
@@ -82,62 +75,133 @@
             self.engine = engine!
         }
 
-        /// Runs `primitive` on the calling thread's own stream, with the thread budget applied.
-        func execute(
-            _ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]
-        ) {
-            ThreadBudget.applyToCallingThread()
-            var stream: dnnl_stream_t?
-            DNNLEngine.check(
-                dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "create a stream")
-            var memories: [dnnl_memory_t] = []
-            for (_, descriptor, pointer) in arguments {
-                var memory: dnnl_memory_t?
-                var descriptor = descriptor
-                DNNLEngine.check(dnnl_memory_create(&memory, &descriptor, engine, pointer), "wrap a tensor")
-                memories.append(memory!)
-            }
-            let execArguments = zip(arguments, memories).map { dnnl_exec_arg_t(arg: $0.0, memory: $1) }
-            DNNLEngine.check(
-                dnnl_primitive_execute(primitive, stream, Int32(execArguments.count), execArguments), "run a primitive")
-            DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
-            for memory in memories { dnnl_memory_destroy(memory) }
-            dnnl_stream_destroy(stream)
-        }
-
         /// oneDNN fails only on arguments the callers have already checked, or when out of memory.
         static func check(_ status: dnnl_status_t, _ doing: String) {
             precondition(status == dnnl_success, "oneDNN could not \(doing) (status \(status.rawValue))")
         }
     }
 
-    /// One geometry's primitives and the memory descriptors of its plain-layout tensors.
-    final class DNNLConvolutionPrimitives: @unchecked Sendable {
+    /// One primitive, and for each tensor it reads or writes, the reorder between the caller's plain layout and
+    /// the layout the primitive chose (none when they agree).
+    final class DNNLStep: @unchecked Sendable {
         // @unchecked: built once, then only read; oneDNN primitives are thread-safe to execute.
-        let source: dnnl_memory_desc_t
-        let weights: dnnl_memory_desc_t
-        let bias: dnnl_memory_desc_t
-        let destination: dnnl_memory_desc_t
-        let forward: dnnl_primitive_t
-        let forwardWithBias: dnnl_primitive_t
-        let backwardData: dnnl_primitive_t
-        let backwardWeights: dnnl_primitive_t
+        struct Argument {
+            let role: Int32
+            let plain: dnnl_memory_desc_t
+            let chosen: dnnl_memory_desc_t
+            /// plain -> chosen for an input, chosen -> plain for an output.
+            let reorder: dnnl_primitive_t?
+            let isOutput: Bool
+        }
+
+        let primitive: dnnl_primitive_t
+        let arguments: [Argument]
+
+        /// - Parameter tensors: `(role, plain layout, the query for the primitive's layout, is it written)`; a nil
+        ///   query keeps the plain layout (bias).
+        init(_ descriptor: dnnl_primitive_desc_t, tensors: [(Int32, dnnl_memory_desc_t, dnnl_query_t?, Bool)]) {
+            let engine = DNNLEngine.shared.engine
+            arguments = tensors.map { role, plain, query, isOutput in
+                var plain = plain
+                guard let query, var chosen = dnnl_primitive_desc_query_md(descriptor, query, 0)?.pointee,
+                    dnnl_memory_desc_equal(&plain, &chosen) == 0
+                else { return Argument(role: role, plain: plain, chosen: plain, reorder: nil, isOutput: isOutput) }
+                var reorderDescriptor: dnnl_primitive_desc_t?
+                DNNLEngine.check(
+                    isOutput
+                        ? dnnl_reorder_primitive_desc_create(&reorderDescriptor, &chosen, engine, &plain, engine, nil)
+                        : dnnl_reorder_primitive_desc_create(&reorderDescriptor, &plain, engine, &chosen, engine, nil),
+                    "plan a reorder")
+                var reorder: dnnl_primitive_t?
+                DNNLEngine.check(dnnl_primitive_create(&reorder, reorderDescriptor), "build a reorder")
+                dnnl_primitive_desc_destroy(reorderDescriptor)
+                return Argument(role: role, plain: plain, chosen: chosen, reorder: reorder, isOutput: isOutput)
+            }
+            var primitive: dnnl_primitive_t?
+            DNNLEngine.check(dnnl_primitive_create(&primitive, descriptor), "build a convolution kernel")
+            self.primitive = primitive!
+        }
+
+        /// Runs the step on the calling thread, with the thread budget applied, on the plain tensors by role.
+        func run(_ tensors: [Int32: UnsafeMutableRawPointer]) {
+            ThreadBudget.applyToCallingThread()
+            let engine = DNNLEngine.shared.engine
+            var stream: dnnl_stream_t?
+            DNNLEngine.check(
+                dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "create a stream")
+            var memories: [dnnl_memory_t] = []
+            var buffers: [UnsafeMutableRawPointer] = []
+            func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer) -> dnnl_memory_t {
+                var descriptor = descriptor
+                var memory: dnnl_memory_t?
+                DNNLEngine.check(dnnl_memory_create(&memory, &descriptor, engine, pointer), "wrap a tensor")
+                memories.append(memory!)
+                return memory!
+            }
+            func reorder(_ primitive: dnnl_primitive_t, from: dnnl_memory_t, to: dnnl_memory_t) {
+                let arguments = [
+                    dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to),
+                ]
+                DNNLEngine.check(dnnl_primitive_execute(primitive, stream, 2, arguments), "reorder a tensor")
+            }
+            var execArguments: [dnnl_exec_arg_t] = []
+            var pendingOutputs: [(dnnl_primitive_t, dnnl_memory_t, dnnl_memory_t)] = []
+            for argument in arguments {
+                guard let tensor = tensors[argument.role] else { continue }
+                guard let reorderPrimitive = argument.reorder else {
+                    execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: memory(argument.plain, tensor)))
+                    continue
+                }
+                var chosen = argument.chosen
+                let buffer = UnsafeMutableRawPointer.allocate(
+                    byteCount: dnnl_memory_desc_get_size(&chosen), alignment: 64)
+                buffers.append(buffer)
+                let staged = memory(argument.chosen, buffer)
+                let plain = memory(argument.plain, tensor)
+                if argument.isOutput {
+                    pendingOutputs.append((reorderPrimitive, staged, plain))
+                } else {
+                    reorder(reorderPrimitive, from: plain, to: staged)
+                }
+                execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: staged))
+            }
+            DNNLEngine.check(
+                dnnl_primitive_execute(primitive, stream, Int32(execArguments.count), execArguments), "run a primitive")
+            for (primitive, staged, plain) in pendingOutputs { reorder(primitive, from: staged, to: plain) }
+            DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
+            for memory in memories { dnnl_memory_destroy(memory) }
+            for buffer in buffers { buffer.deallocate() }
+            dnnl_stream_destroy(stream)
+        }
+    }
+
+    /// One geometry's steps: the forward pass with and without bias, and the two gradients.
+    final class DNNLConvolutionPrimitives: Sendable {
+        let forward: DNNLStep
+        let forwardWithBias: DNNLStep
+        let backwardData: DNNLStep
+        let backwardWeights: DNNLStep
 
         init(_ convolution: DNNLConvolution) {
             let engine = DNNLEngine.shared.engine
             let (geometry, groups) = (convolution.geometry, convolution.groups)
             let (groupIn, groupOut) = (geometry.channels, convolution.outChannels / groups)
             let kernel = geometry.kernel
-            var source = Self.descriptor(
-                [convolution.batch, groupIn * groups, geometry.height, geometry.width], dnnl_nchw)
+            let sourceShape = [convolution.batch, groupIn * groups, geometry.height, geometry.width]
             // (O, C/G, kh, kw) is laid out as (G, O/G, C/G, kh, kw).
-            var weights =
+            let (weightShape, weightTag) =
                 groups == 1
-                ? Self.descriptor([groupOut, groupIn, kernel.height, kernel.width], dnnl_oihw)
-                : Self.descriptor([groups, groupOut, groupIn, kernel.height, kernel.width], dnnl_goihw)
+                ? ([groupOut, groupIn, kernel.height, kernel.width], dnnl_oihw)
+                : ([groups, groupOut, groupIn, kernel.height, kernel.width], dnnl_goihw)
+            let destinationShape = [convolution.batch, convolution.outChannels, geometry.outHeight, geometry.outWidth]
+            let source = Self.descriptor(sourceShape, dnnl_nchw)
+            let weights = Self.descriptor(weightShape, weightTag)
             var bias = Self.descriptor([convolution.outChannels], dnnl_x)
-            var destination = Self.descriptor(
-                [convolution.batch, convolution.outChannels, geometry.outHeight, geometry.outWidth], dnnl_nchw)
+            let destination = Self.descriptor(destinationShape, dnnl_nchw)
+            // The kernels' own layouts: oneDNN picks them.
+            var anySource = Self.descriptor(sourceShape, dnnl_format_tag_any)
+            var anyWeights = Self.descriptor(weightShape, dnnl_format_tag_any)
+            var anyDestination = Self.descriptor(destinationShape, dnnl_format_tag_any)
             let strides = Self.dims([geometry.stride.height, geometry.stride.width])
             // oneDNN counts dilation from 0 (no gaps), PyTorch from 1.
             let dilates = Self.dims([geometry.dilation.height - 1, geometry.dilation.width - 1])
@@ -153,39 +217,53 @@
             var plain = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_forward_desc_init(
-                    &plain, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, nil, &destination,
-                    strides, dilates, before, after), "describe a convolution")
+                    &plain, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights, nil,
+                    &anyDestination, strides, dilates, before, after), "describe a convolution")
             var biased = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_forward_desc_init(
-                    &biased, dnnl_forward_training, dnnl_convolution_direct, &source, &weights, &bias, &destination,
-                    strides, dilates, before, after), "describe a convolution")
+                    &biased, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights, &bias,
+                    &anyDestination, strides, dilates, before, after), "describe a convolution")
             var data = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_backward_data_desc_init(
-                    &data, dnnl_convolution_direct, &source, &weights, &destination, strides, dilates,
+                    &data, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination, strides, dilates,
                     before, after), "describe a convolution's data gradient")
             var weightUpdate = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_backward_weights_desc_init(
-                    &weightUpdate, dnnl_convolution_direct, &source, &weights, nil, &destination, strides,
+                    &weightUpdate, dnnl_convolution_direct, &anySource, &anyWeights, nil, &anyDestination, strides,
                     dilates, before, after), "describe a convolution's weight gradient")
 
             let forwardPlain = Self.primitiveDescriptor(&plain, engine: engine, hint: nil)
             let forwardBiased = Self.primitiveDescriptor(&biased, engine: engine, hint: nil)
             let dataDescriptor = Self.primitiveDescriptor(&data, engine: engine, hint: forwardPlain)
             let weightDescriptor = Self.primitiveDescriptor(&weightUpdate, engine: engine, hint: forwardPlain)
-            forward = Self.primitive(forwardPlain)
-            forwardWithBias = Self.primitive(forwardBiased)
-            backwardData = Self.primitive(dataDescriptor)
-            backwardWeights = Self.primitive(weightDescriptor)
+            let forwardTensors: [(Int32, dnnl_memory_desc_t, dnnl_query_t?, Bool)] = [
+                (DNNL_ARG_SRC, source, dnnl_query_src_md, false),
+                (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
+                (DNNL_ARG_BIAS, bias, nil, false),
+                (DNNL_ARG_DST, destination, dnnl_query_dst_md, true),
+            ]
+            forward = DNNLStep(forwardPlain, tensors: forwardTensors)
+            forwardWithBias = DNNLStep(forwardBiased, tensors: forwardTensors)
+            backwardData = DNNLStep(
+                dataDescriptor,
+                tensors: [
+                    (DNNL_ARG_DIFF_DST, destination, dnnl_query_diff_dst_md, false),
+                    (DNNL_ARG_WEIGHTS, weights, dnnl_query_weights_md, false),
+                    (DNNL_ARG_DIFF_SRC, source, dnnl_query_diff_src_md, true),
+                ])
+            backwardWeights = DNNLStep(
+                weightDescriptor,
+                tensors: [
+                    (DNNL_ARG_SRC, source, dnnl_query_src_md, false),
+                    (DNNL_ARG_DIFF_DST, destination, dnnl_query_diff_dst_md, false),
+                    (DNNL_ARG_DIFF_WEIGHTS, weights, dnnl_query_diff_weights_md, true),
+                ])
             for descriptor in [forwardPlain, forwardBiased, dataDescriptor, weightDescriptor] {
                 dnnl_primitive_desc_destroy(descriptor)
             }
-            self.source = source
-            self.weights = weights
-            self.bias = bias
-            self.destination = destination
         }
 
         private static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
@@ -210,12 +288,6 @@
                 dnnl_primitive_desc_create(&descriptor, &operation, nil, engine, hint), "choose a convolution kernel")
             return descriptor!
         }
-
-        private static func primitive(_ descriptor: dnnl_primitive_desc_t) -> dnnl_primitive_t {
-            var primitive: dnnl_primitive_t?
-            DNNLEngine.check(dnnl_primitive_create(&primitive, descriptor), "build a convolution kernel")
-            return primitive!
-        }
     }
 
     /// Primitives by geometry, built on first use; a model uses a handful of geometries, so nothing is evicted.
@@ -223,13 +295,15 @@
         static let shared = DNNLConvolutionCache()
         private let built = Mutex<[DNNLConvolution: DNNLConvolutionPrimitives]>([:])
 
-        func primitives(for geometry: DNNLConvolution) -> DNNLConvolutionPrimitives {
-            if let primitives = built.withLock({ $0[geometry] }) { return primitives }
+        func primitives(for convolution: DNNLConvolution) -> DNNLConvolutionPrimitives {
+            if let primitives = built.withLock({ $0[convolution] }) { return primitives }
+            // oneDNN sizes a primitive for the threads the calling thread may use when it is built.
+            ThreadBudget.applyToCallingThread()
             // Built outside the lock: JIT-compiling kernels takes milliseconds, and a rare duplicate is harmless.
-            let primitives = DNNLConvolutionPrimitives(geometry)
+            let primitives = DNNLConvolutionPrimitives(convolution)
             return built.withLock { built in
-                if let existing = built[geometry] { return existing }
-                built[geometry] = primitives
+                if let existing = built[convolution] { return existing }
+                built[convolution] = primitives
                 return primitives
             }
         }
