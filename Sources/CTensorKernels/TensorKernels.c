@@ -9,30 +9,16 @@
 #define BRAID_DISPATCH
 #endif
 
-// The loops below take `restrict` pointers, and each kernel calls them with one pointer when it works in place:
-// given two pointers that might overlap, the compiler guards its vector loop with an overlap test that an
-// in-place call fails, and runs the scalar loop instead (four times slower in MiniLM than this Swift code was).
-
-static inline void gelu(const float *restrict source, float *restrict target, long count) {
-    for (long index = 0; index < count; index++) {
-        float x = source[index];
-        target[index] = 0.5f * x * (1 + braid_erf(x * 0.70710678118654752f));
-    }
-}
-
-static inline void gelu_in_place(float *values, long count) {
-    for (long index = 0; index < count; index++) {
-        float x = values[index];
-        values[index] = 0.5f * x * (1 + braid_erf(x * 0.70710678118654752f));
-    }
-}
+// Every loop reads element i and writes element i only, so it is safe whether `target` is `source` or
+// elsewhere; `vectorize(assume_safety)` says so. Without it the compiler guards the vector loop with an overlap
+// test that an in-place call fails, and runs the scalar loop instead (GELU went to 17% of MiniLM's time).
 
 BRAID_DISPATCH
 void braid_gelu(const float *source, float *target, long count) {
-    if (source == target) {
-        gelu_in_place(target, count);
-    } else {
-        gelu(source, target, count);
+#pragma clang loop vectorize(assume_safety)
+    for (long index = 0; index < count; index++) {
+        float x = source[index];
+        target[index] = 0.5f * x * (1 + braid_erf(x * 0.70710678118654752f));
     }
 }
 
@@ -42,34 +28,20 @@ static inline float maximum(const float *values, long count) {
     return highest;
 }
 
-// Sums in any order: softmax needs the total to float precision, not one summation order.
-static inline float exponentials(const float *restrict source, float *restrict target, long count, float shift) {
+// Inlined into each dispatched function, so every build vectorises it for its own instruction set.
+static inline float shifted_exponentials(const float *source, float *target, long count, float *peak) {
+    // Sums in any order: softmax needs the total to float precision, not one summation order.
 #pragma clang fp reassociate(on)
+    float highest = maximum(source, count);
     float total = 0;
+#pragma clang loop vectorize(assume_safety)
     for (long index = 0; index < count; index++) {
-        float value = braid_exp(source[index] - shift);
+        float value = braid_exp(source[index] - highest);
         target[index] = value;
         total += value;
     }
+    *peak = highest;
     return total;
-}
-
-static inline float exponentials_in_place(float *values, long count, float shift) {
-#pragma clang fp reassociate(on)
-    float total = 0;
-    for (long index = 0; index < count; index++) {
-        float value = braid_exp(values[index] - shift);
-        values[index] = value;
-        total += value;
-    }
-    return total;
-}
-
-// Inlined into each dispatched function, so every build vectorises it for its own instruction set.
-static inline float shifted_exponentials(const float *source, float *target, long count, float *peak) {
-    *peak = maximum(source, count);
-    return source == target ? exponentials_in_place(target, count, *peak)
-                            : exponentials(source, target, count, *peak);
 }
 
 BRAID_DISPATCH
@@ -90,5 +62,6 @@ BRAID_DISPATCH
 void braid_softmax(const float *source, float *target, long count) {
     float peak;
     float inverse = 1 / shifted_exponentials(source, target, count, &peak);
+#pragma clang loop vectorize(assume_safety)
     for (long index = 0; index < count; index++) target[index] *= inverse;
 }
