@@ -30,6 +30,9 @@ let package = Package(
                 .brew(["ffmpeg"]),
             ]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
         // oneDNN's sgemm: 3-17% faster than OpenBLAS at the transformer's shapes (README, "Numeric core").
@@ -39,6 +42,8 @@ let package = Package(
 
         // libpng's longjmp error handling, kept inside C.
         .target(name: "CPNGReader", dependencies: ["CLibPNG"]),
+        // The models in models/, compiled into the binary so `braid` finds them wherever it runs.
+        .target(name: "CShippedModels", cSettings: [.headerSearchPath("../../models")]),
         // exp, erf, GELU and softmax loops, built for AVX-512, AVX2 and baseline x86-64 and chosen at load time.
         .target(name: "CTensorKernels"),
 
@@ -55,7 +60,7 @@ let package = Package(
         .target(
             name: "Braid",
             dependencies: [
-                "BraidTensor", "CLibPNG", "CPNGReader", "CSndFile", "CFFmpeg",
+                "BraidTensor", "CLibPNG", "CPNGReader", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
@@ -76,7 +81,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !["CPNGReader", "CTensorKernels"].contains(target.name) {
+for target in package.targets where target.type != .system && !["CPNGReader", "CTensorKernels", "CShippedModels"].contains(target.name) {
     target.swiftSettings =
         (target.swiftSettings ?? []) + [
             .enableUpcomingFeature("ExistentialAny")

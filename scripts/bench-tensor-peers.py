@@ -5,8 +5,8 @@
   conv2d     3x3, 64->64, padding 1 on (8, 64, N, N), fwd+bwd  torch
   attention  B=4, H=8, T=N, D=64 self-attention, fwd+bwd       torch
 
-Usage (venv outside the repo, see scripts/make-tensor-references.py):
-  env -u OPENBLAS_CORETYPE /opt/venv-peers/bin/python scripts/bench-tensor-peers.py matmul --size 2048 --threads 2
+Usage (the peers' venv, made by scripts/peers-venv):
+  env -u OPENBLAS_CORETYPE "$(scripts/peers-venv)" scripts/bench-tensor-peers.py matmul --size 2048 --threads 2
 Thread caps are set before numpy/torch load, so every BLAS pool starts at the requested size.
 """
 import argparse

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Decode every fixture in Fixtures/manifest.json with independent decoders, into Fixtures/reference/.
 
-    /opt/venv-peers/bin/python scripts/make-decode-references.py   (scripts/make-fixtures runs it)
+    "$(scripts/peers-venv)" scripts/make-decode-references.py   (scripts/make-fixtures runs it)
 
 References are what Braid's decoders must reproduce; they come from other people's decoders:
     PNG    Pillow, cross-checked sample for sample against pypng's reader (the script fails if they

@@ -3,9 +3,8 @@
 `logmel` encoder's recipe (see Sources/Braid/Encode/LogMelEncoder.swift), computed once so the Swift tests compare
 against an independent implementation.
 
-Run from the repository root with a venv outside the repo that has librosa (tested with librosa 0.11.0):
-    python3 -m venv /opt/venv-peers && /opt/venv-peers/bin/pip install librosa
-    /opt/venv-peers/bin/python scripts/make-logmel-reference.py
+Run from the repository root with the peers' venv (librosa 0.11.0, pinned in scripts/peers-requirements.txt):
+    "$(scripts/peers-venv)" scripts/make-logmel-reference.py
 """
 import json
 import pathlib

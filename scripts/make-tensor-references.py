@@ -6,9 +6,8 @@ Outputs (committed; torch is not):
   Fixtures/tensor/python-written.safetensors  a file written by Python's `safetensors` with F32/F16/BF16
   Fixtures/tensor/python-written.json    the Float32 values those tensors decode to, per torch
 
-Run in a venv outside the repo:
-  python3 -m venv /opt/venv-peers && /opt/venv-peers/bin/pip install /opt/wheels/torch-*.whl numpy safetensors
-  /opt/venv-peers/bin/python scripts/make-tensor-references.py
+Run with the peers' venv (scripts/peers-venv):
+  "$(scripts/peers-venv)" scripts/make-tensor-references.py
 """
 import json
 import pathlib
@@ -118,6 +117,30 @@ for name, make in optimizers.items():
         "inputs": {"start": dump(start), **{f"gradient{i}": dump(g) for i, g in enumerate(gradients)}},
         "output": {"shape": [3, 6], "data": [v for step in steps for v in step["data"]]},
     }
+
+# Cases added later draw from their own generator, so the global stream (and every value above and below) stays.
+later = torch.Generator().manual_seed(20261127)
+
+
+def rand_later(*shape):
+    return torch.randn(*shape, generator=later)
+
+
+# Batch norm, PyTorch's default momentum 0.1 and eps 1e-5: a training step's output and updated running statistics,
+# then evaluation with those statistics.
+x, w, b = rand_later(4, 3, 5, 2) * 2 + 1, rand_later(3), rand_later(3)
+running_mean, running_var = rand_later(3), rand_later(3).abs() + 0.5
+inputs = {"x": dump(x), "weight": dump(w), "bias": dump(b), "running_mean": dump(running_mean),
+          "running_var": dump(running_var)}
+training = F.batch_norm(x, running_mean, running_var, w, b, training=True, momentum=0.1, eps=1e-5)
+cases["batch_norm_training"] = {"inputs": inputs, "output": dump(training),
+                                "after": {"running_mean": dump(running_mean), "running_var": dump(running_var)}}
+cases["batch_norm_evaluation"] = {
+    "inputs": {**inputs, "running_mean": dump(running_mean), "running_var": dump(running_var)},
+    "output": dump(F.batch_norm(x, running_mean, running_var, w, b, training=False, eps=1e-5)),
+}
+x = rand_later(2, 3, 6, 7)
+cases["max_pool2d_2x2"] = {"inputs": {"x": dump(x)}, "output": dump(F.max_pool2d(x, 2))}
 
 OUT.mkdir(parents=True, exist_ok=True)
 (OUT / "torch-reference.json").write_text(json.dumps({"torch": torch.__version__, "cases": cases}) + "\n")

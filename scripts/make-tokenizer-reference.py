@@ -3,9 +3,8 @@
 HuggingFace `tokenizers` gives them under all-MiniLM-L6-v2's tokenizer.json, truncated to 256 as
 sentence-transformers does. BertTokenizerTests checks the Swift tokenizer against it.
 
-    python3 -m venv /opt/venv-minilm && /opt/venv-minilm/bin/pip install tokenizers
     scripts/fetch-models minilm
-    /opt/venv-minilm/bin/python scripts/make-tokenizer-reference.py [MODEL_FOLDER]
+    "$(scripts/peers-venv)" scripts/make-tokenizer-reference.py [MODEL_FOLDER]
 
 The texts are hand-picked edge cases plus seeded random mixtures of the character classes BERT
 tokenisation distinguishes (the same seed gives the same file).

@@ -10,8 +10,13 @@ struct BraidCommand: AsyncParsableCommand {
 
             Examples:
               braid embed photos/ > photos.jsonl
+              braid classify handwritten-digits digit.png
+              braid train classifier --modality image --data digits/ --out runs/digits
               braid probe clip.mp4
               braid run pipelines/embed-folder.yaml recordings/
             """,
-        subcommands: [Embed.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self])
+        subcommands: [
+            Embed.self, Classify.self, Train.self, Eval.self, Run.self, Probe.self, Decode.self, Encoders.self,
+            Bench.self, Models.self,
+        ])
 }

@@ -8,10 +8,18 @@ import Synchronization
 /// bar, `--stats`, signal handling and the exit code.
 enum PipelineRun {
     static func execute(_ job: EmbedJob, context: EncoderContext, output options: OutputOptions) async throws {
+        try await execute(output: options) {
+            try EmbedPipeline(job: job, registry: .withModels(context), context: context)
+        }
+    }
+
+    /// Runs the pipeline `makePipeline` builds (before any output is opened, so a model that will not load leaves
+    /// no file behind).
+    static func execute(output options: OutputOptions, makePipeline: () throws -> EmbedPipeline) async throws {
         let pipeline: EmbedPipeline
         let output: JSONLWriter
         do {
-            pipeline = try EmbedPipeline(job: job, registry: .withModels(context), context: context)
+            pipeline = try makePipeline()
             let destination = options.resume ?? options.output
             output =
                 try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) }

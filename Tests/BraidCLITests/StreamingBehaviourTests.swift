@@ -51,7 +51,8 @@ final class StreamingBehaviourTests: XCTestCase {
             _ = try scratch.writeTexts(2_000)
             let output = scratch.path("out.jsonl")
             let braid = BraidProcess([
-                "embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
+                "embed", "--quiet", "--jobs", "1", "--encoder", "text=hashed", "--resume", output,
+                scratch.path("texts"),
             ])
             try braid.process.run()
             try waitForLines(in: output, atLeast: 50)

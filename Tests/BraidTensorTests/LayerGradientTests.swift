@@ -61,4 +61,36 @@ final class LayerGradientTests: XCTestCase {
                 "v_proj.weight", "v_proj.bias", "out_proj.weight", "out_proj.bias",
             ])
     }
+
+    func testBatchNormLayerAndItsFoldingIntoTheLayerBefore() throws {
+        let scope = WeightScope.initializing(seed: 21)
+        let conv = try Conv2d(scope: scope.scope("conv"), inChannels: 2, outChannels: 3, kernel: 3, padding: 1)
+        let norm = try BatchNorm(scope: scope.scope("norm"), channels: 3)
+        XCTAssertEqual(
+            scope.store.namedParameters.map(\.name), ["conv.weight", "conv.bias", "norm.weight", "norm.bias"],
+            "buffers are not parameters")
+        XCTAssertEqual(
+            scope.store.namedTensors.map(\.name),
+            ["conv.weight", "conv.bias", "norm.weight", "norm.bias", "norm.running_mean", "norm.running_var"])
+        let input = randomTensor([3, 2, 4, 4], seed: 22)
+        check(scope.store.parameters, input: input) { norm(conv($0), training: true) }
+        // A few training passes move the running statistics away from (0, 1); give the affine map values too.
+        for seed in 23..<26 {
+            _ = withNoGrad { norm(conv(randomTensor([3, 2, 4, 4], seed: UInt64(seed))), training: true) }
+        }
+        norm.weight.withUnsafeMutableBufferPointer { $0[0] = 1.7 }
+        norm.bias.withUnsafeMutableBufferPointer { $0[2] = -0.4 }
+        XCTAssertNotEqual(norm.runningMean.scalars, [0, 0, 0])
+        let separate = withNoGrad { norm(conv(input), training: false) }
+        assertClose(withNoGrad { conv.folding(norm)(input) }, separate, tolerance: 1e-5, "folded conv")
+
+        let linearScope = WeightScope.initializing(seed: 27)
+        let linear = try Linear(scope: linearScope.scope("linear"), inFeatures: 5, outFeatures: 3, bias: false)
+        let linearNorm = try BatchNorm(scope: linearScope.scope("norm"), channels: 3)
+        _ = withNoGrad { linearNorm(linear(randomTensor([8, 5], seed: 28)), training: true) }
+        let rows = randomTensor([4, 5], seed: 29)
+        assertClose(
+            withNoGrad { linear.folding(linearNorm)(rows) }, withNoGrad { linearNorm(linear(rows), training: false) },
+            tolerance: 1e-5, "folded linear")
+    }
 }

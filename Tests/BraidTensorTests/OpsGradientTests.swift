@@ -120,6 +120,35 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsMatch([x]) { $0[0].upsampledNearest(scale: Size2D(height: 2, width: 3)) }
     }
 
+    func testMaxPoolGradientReachesEachWindowsMaximum() {
+        // Distinct values a step apart, so no window has a tie that finite differences would straddle.
+        var rng = SeededRNG(seed: 31)
+        let values = (0..<(2 * 3 * 6 * 7)).map { Float($0) * 0.1 }.shuffled(using: &rng)
+        let x = Tensor(values, shape: [2, 3, 6, 7])
+        assertGradientsMatch([x], step: 1e-3) { Tensor.maxPool2d($0[0], kernel: 2) }
+        assertGradientsMatch([x], step: 1e-3) { Tensor.maxPool2d($0[0], kernel: 3, stride: 2, padding: 1) }
+    }
+
+    func testBatchNormInTrainingAndEvaluation() {
+        let x = randomTensor([4, 3, 2, 5], seed: 32)
+        let (weight, bias) = (randomTensor([3], seed: 33), randomTensor([3], seed: 34))
+        let runningMean = randomTensor([3], seed: 35)
+        let runningVariance = randomTensor([3], seed: 36).abs() + 0.5
+        // Fresh copies per call: training updates the running statistics in place.
+        for training in [true, false] {
+            assertGradientsMatch([x, weight, bias]) {
+                $0[0].batchNorm(
+                    runningMean: runningMean.copied(), runningVariance: runningVariance.copied(), weight: $0[1],
+                    bias: $0[2], training: training)
+            }
+        }
+        // (N, C): the layout after a linear layer.
+        assertGradientsMatch([randomTensor([6, 4], seed: 37)]) {
+            $0[0].batchNorm(
+                runningMean: .zeros([4]), runningVariance: .ones([4]), weight: nil, bias: nil, training: true)
+        }
+    }
+
     func testNormalizationAndSoftmax() {
         let x = randomTensor([3, 6], seed: 30)
         let weight = randomTensor([6], seed: 31)

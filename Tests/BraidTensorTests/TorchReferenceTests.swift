@@ -77,4 +77,31 @@ final class TorchReferenceTests: XCTestCase {
             Tensor.avgPool2d(try avgPool.input("x"), kernel: Size2D(height: 3, width: 2), stride: 2, padding: 1),
             avgPool.output.tensor, tolerance: 1e-6, "avg_pool2d")
     }
+
+    func testMaxPool2x2FastPathMatchesTorch() throws {
+        let reference = try Fixtures.torchCase("max_pool2d_2x2")
+        assertClose(Tensor.maxPool2d(try reference.input("x"), kernel: 2), reference.output.tensor, tolerance: 0, "2×2")
+    }
+
+    func testBatchNormTrainingMatchesTorch() throws {
+        let reference = try Fixtures.torchCase("batch_norm_training")
+        let (runningMean, runningVariance) = (try reference.input("running_mean"), try reference.input("running_var"))
+        let output = try reference.input("x").batchNorm(
+            runningMean: runningMean, runningVariance: runningVariance, weight: try reference.input("weight"),
+            bias: try reference.input("bias"), training: true)
+        assertClose(output, reference.output.tensor, tolerance: 1e-5, "batch norm output")
+        let after = try XCTUnwrap(reference.after)
+        assertClose(runningMean, try XCTUnwrap(after["running_mean"]).tensor, tolerance: 1e-6, "running mean")
+        assertClose(runningVariance, try XCTUnwrap(after["running_var"]).tensor, tolerance: 1e-5, "running variance")
+    }
+
+    func testBatchNormEvaluationMatchesTorch() throws {
+        let reference = try Fixtures.torchCase("batch_norm_evaluation")
+        let (runningMean, runningVariance) = (try reference.input("running_mean"), try reference.input("running_var"))
+        let output = try reference.input("x").batchNorm(
+            runningMean: runningMean, runningVariance: runningVariance, weight: try reference.input("weight"),
+            bias: try reference.input("bias"), training: false)
+        assertClose(output, reference.output.tensor, tolerance: 1e-5, "batch norm evaluation")
+        assertClose(runningMean, try reference.input("running_mean"), tolerance: 0, "evaluation leaves the mean")
+    }
 }

@@ -1,4 +1,5 @@
 import BraidTensor
+import Foundation
 import XCTest
 
 /// End-to-end learning, and optimizer steps against PyTorch's.
@@ -99,5 +100,57 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(clipGradientNorm([a, b], maxNorm: 1), 5)
         XCTAssertEqual(a.grad?.scalars[0] ?? 0, 0.6, accuracy: 1e-6)
         XCTAssertEqual(b.grad?.scalars[0] ?? 0, 0.8, accuracy: 1e-6)
+    }
+
+    func testOptimizerStateRestoredMidwayContinuesExactly() throws {
+        let makers: [(String, ([Tensor]) -> any Optimizer)] = [
+            ("adamw", { Adam.adamW(parameters: $0, learningRate: 0.01, weightDecay: 0.1, decays: [true, false]) }),
+            ("sgd", { SGD(parameters: $0, learningRate: 0.1, momentum: 0.9) }),
+        ]
+        for (name, make) in makers {
+            let gradients = (0..<6).map {
+                [randomTensor([3, 2], seed: UInt64(40 + $0)), randomTensor([2], seed: UInt64(50 + $0))]
+            }
+            func steps(_ optimizer: any Optimizer, _ range: Range<Int>) {
+                for step in range {
+                    for (parameter, gradient) in zip(optimizer.parameters, gradients[step]) {
+                        parameter.grad = gradient
+                    }
+                    optimizer.step()
+                }
+            }
+            let straight = [randomTensor([3, 2], seed: 60), randomTensor([2], seed: 61)]
+            steps(make(straight), 0..<6)
+            // Three steps, the state and parameters carried over to a new optimizer, three more.
+            let first = [randomTensor([3, 2], seed: 60), randomTensor([2], seed: 61)]
+            let interrupted = make(first)
+            steps(interrupted, 0..<3)
+            let second = first.map { $0.copied() }
+            let resumed = make(second)
+            try resumed.loadState(interrupted.state)
+            steps(resumed, 3..<6)
+            XCTAssertEqual(second.flatMap(\.scalars), straight.flatMap(\.scalars), name)
+        }
+        let optimizer = Adam(parameters: [Tensor.zeros([2])])
+        XCTAssertThrowsError(try optimizer.loadState(["step": Tensor(scalar: 1)])) { error in
+            XCTAssertEqual(error as? OptimizerStateError, .missing("state.0.exp_avg"))
+        }
+    }
+
+    func testWarmupCosineSchedule() {
+        let schedule = WarmupCosineSchedule(peak: 1, warmupSteps: 4, totalSteps: 14)
+        XCTAssertEqual((0..<4).map { schedule.rate(atStep: $0) }, [0.25, 0.5, 0.75, 1])
+        XCTAssertEqual(schedule.rate(atStep: 4), 1, accuracy: 1e-6)
+        // Half-way through the decay (steps 4...13), the cosine is at one half.
+        XCTAssertEqual(schedule.rate(atStep: 4 + 9 / 2), 0.5 * (1 + cos(Float.pi * 4 / 9)), accuracy: 1e-6)
+        XCTAssertEqual(schedule.rate(atStep: 13), 0, accuracy: 1e-6)
+        XCTAssertEqual(schedule.rate(atStep: 100), 0, accuracy: 1e-6, "stays at the floor past the end")
+    }
+
+    func testDerivedSeedsAreStableAndDistinct() {
+        XCTAssertEqual(SeededRNG.derivedSeed(7, 1, 2), SeededRNG.derivedSeed(7, 1, 2))
+        let seeds = Set((0..<1000).map { SeededRNG.derivedSeed(7, UInt64($0)) } + [SeededRNG.derivedSeed(8, 0)])
+        XCTAssertEqual(seeds.count, 1001)
+        XCTAssertNotEqual(SeededRNG.derivedSeed(7, 1, 2), SeededRNG.derivedSeed(7, 2, 1), "the path's order counts")
     }
 }

@@ -57,6 +57,8 @@ final class FFmpegInput {
             }
         case .text:
             throw DecodeError(id, .notA(.video, because: "it is text"))
+        case .decoded:
+            throw DecodeError(id, .notA(.video, because: "it is already decoded"))
         }
         format = avformat_alloc_context()
         if io != nil {

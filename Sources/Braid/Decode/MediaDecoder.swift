@@ -28,6 +28,8 @@ public struct MediaDecoder: Sendable {
     public func sniff(_ item: Item) throws(DecodeError) -> MediaFormat {
         let head: [UInt8]
         switch item.source {
+        case .decoded:
+            throw DecodeError(item.id, .unsupported("the item holds decoded media, which has no file format"))
         case .text: return .text
         case .bytes(let bytes): head = Array(bytes.prefix(Self.probeLength))
         case .stream(let stream):
@@ -74,7 +76,11 @@ public struct MediaDecoder: Sendable {
     public func decode(
         _ item: Item, reducer: (Modality) -> (any AudioReducer)? = { _ in nil }
     ) throws(DecodeError) -> Media {
-        if case .text(let string) = item.source { return .text(Text(string: string, encoding: .utf8)) }
+        switch item.source {
+        case .text(let string): return .text(Text(string: string, encoding: .utf8))
+        case .decoded(let media): return media
+        case .file, .bytes, .stream: break
+        }
         switch try sniff(item) {
         case .text:
             let decoder = TextDecoder(replaceInvalid: options.replaceInvalidText)
@@ -130,6 +136,7 @@ public struct MediaDecoder: Sendable {
         switch item.source {
         case .bytes(let bytes): return bytes
         case .text(let string): return Array(string.utf8)
+        case .decoded: throw DecodeError(item.id, .unsupported("the item holds decoded media, not bytes"))
         case .file(let path): return try FileBytes.readAll(path: path, id: item.id, limit: options.maxFileBytes)
         case .stream(let stream):
             let limit = options.maxFileBytes

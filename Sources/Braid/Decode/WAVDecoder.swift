@@ -133,6 +133,8 @@ final class WAVReader {
             handle = sf_open_virtual(&io, Int32(SFM_READ), &format, Unmanaged.passUnretained(file).toOpaque())
         case .text:
             throw DecodeError(id, .notA(.wav, because: "it is text"))
+        case .decoded:
+            throw DecodeError(id, .notA(.wav, because: "it is already decoded"))
         case .stream:
             throw DecodeError(id, .unsupported("libsndfile needs a file or bytes in memory, not a one-pass stream"))
         }

@@ -59,6 +59,9 @@ public struct EncoderRegistry: Sendable {
     /// Every registration, in registration order.
     public private(set) var registrations: [EncoderRegistration] = []
     private var defaultNames: [Modality: String] = [:]
+    /// Turns a name no registration has into an encoder, when it names a model (in the model cache, or a folder's
+    /// path); nil when it names none.
+    public var modelResolver: (@Sendable (_ name: String, _ modality: Modality) throws -> EncoderRegistration?)?
 
     /// An empty registry.
     public init() {}
@@ -151,11 +154,10 @@ public struct EncoderRegistry: Sendable {
         for modality: Modality, choices: [Modality: String]
     ) throws -> EncoderRegistration {
         let name = choices[modality] ?? defaultNames[modality] ?? ""
-        guard let registration = registration(named: name, for: modality) else {
-            let available = registrations.filter { $0.modality == modality }.map(\.name)
-            throw EncodeError.unknownEncoder(name: name, modality: modality, available: available)
-        }
-        return registration
+        if let registration = registration(named: name, for: modality) { return registration }
+        if !name.isEmpty, let registration = try modelResolver?(name, modality) { return registration }
+        let available = registrations.filter { $0.modality == modality }.map(\.name)
+        throw EncodeError.unknownEncoder(name: name, modality: modality, available: available)
     }
 
     /// Parses the value of `--encoder`: comma-separated `modality=name` pairs, such as `image=features,text=hashed`.

@@ -78,7 +78,8 @@ struct LogMelAnalysis: Sendable {
     let window: [Float]
     let filterbank: MelFilterbank
 
-    init(sampleRate: Int) {
+    /// - Parameter bands: Mel bands from 0 Hz to `min(8000, sampleRate / 2)`.
+    init(sampleRate: Int, bands: Int = LogMelEncoder.bandCount) {
         // Integer rounding (halves up) so 0.010 × 22050 = 220.5 gives 221 with no floating-point doubt.
         let windowLength = max(1, (sampleRate * 25 + 500) / 1000)
         hopLength = max(1, (sampleRate * 10 + 500) / 1000)
@@ -89,7 +90,7 @@ struct LogMelAnalysis: Sendable {
             Float(0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(windowLength)))
         }
         filterbank = MelFilterbank(
-            bandCount: LogMelEncoder.bandCount, fftSize: fftSize, sampleRate: sampleRate, minimumFrequency: 0,
+            bandCount: bands, fftSize: fftSize, sampleRate: sampleRate, minimumFrequency: 0,
             maximumFrequency: min(LogMelEncoder.maximumFrequency, Double(sampleRate) / 2))
     }
 }

@@ -9,15 +9,21 @@ public struct Item: Sendable, Equatable {
         case text(String)
         /// Bytes still arriving on a pipe (stdin): read once, front to back, as the decoder needs them.
         case stream(ByteStream)
+        /// Media its input already decoded (an IDX record's pixels), passed through the decode stage as it is.
+        case decoded(Media)
     }
 
     /// The relative path, the tar member name, `stdin`, a line number or a record's own id.
     public let id: String
     public let source: Source
+    /// The class the input assigns the item, when it assigns one (a record's `label`, an IDX labels file):
+    /// training and evaluation data.
+    public var label: String?
 
-    public init(id: String, source: Source) {
+    public init(id: String, source: Source, label: String? = nil) {
         self.id = id
         self.source = source
+        self.label = label
     }
 }
 

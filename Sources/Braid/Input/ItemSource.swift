@@ -28,8 +28,10 @@ public struct ItemSource: AsyncSequence, Sendable {
         case tar(String)
         /// `--lines FILE|-`: one text per line, id = line number.
         case lines(String)
-        /// `--records FILE|-`: JSON lines with `id` and `text` or `path`.
+        /// `--records FILE|-`: JSON lines with `id` and `text` or `path`, and an optional `label`.
         case records(String)
+        /// `--idx FILE`: the images of an IDX file, labelled by its labels file when one is given or found.
+        case idx(images: String, labels: String?)
     }
 
     public let origin: Origin
@@ -71,6 +73,7 @@ public struct ItemSource: AsyncSequence, Sendable {
             case .tar(let file): TarReader(reader: try ByteReader(path: file), filter: filter)
             case .lines(let file): TextLines(reader: try ByteReader(path: file))
             case .records(let file): JSONRecords(reader: try ByteReader(path: file))
+            case .idx(let images, let labels): try IDXRecords(images: images, labels: labels)
             }
         }
     }

@@ -3,17 +3,20 @@ import Foundation
 /// `--records FILE|-`: JSON lines as `llm embed-multi` takes them, `{"id": …, "text": …}` for a text or
 /// `{"id": …, "path": …}` for a file (read by its decoder; a relative path is relative to the working directory).
 ///
-/// `id` may be a string or a number (`7` → `"7"`, `1.5` → `"1.5"`); other keys are ignored. Blank lines are
+/// `id` may be a string or a number (`7` → `"7"`, `1.5` → `"1.5"`); so may `label`, the item's class for training
+/// and evaluation (`{"path": "a.png", "label": 7}`); other keys are ignored. Without an `id`, a `path` is its own id. Blank lines are
 /// skipped. A line that is not such an object becomes a failure whose id is the record's id when it has one,
 /// else its 1-based line number.
 struct JSONRecords {
     private struct Record: Decodable {
-        let id: RecordID?
+        let id: Scalar?
         let text: String?
         let path: String?
+        let label: Scalar?
     }
 
-    private struct RecordID: Decodable {
+    /// A string, or a number written as text.
+    private struct Scalar: Decodable {
         let text: String
 
         init(from decoder: any Decoder) throws {
@@ -53,7 +56,8 @@ struct JSONRecords {
             return "not valid JSON: \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
         case .typeMismatch(_, let context)?, .valueNotFound(_, let context)?:
             let key = context.codingPath.first?.stringValue ?? "record"
-            return key == "id" ? "\"id\" must be a string or a number" : "\"\(key)\": \(context.debugDescription)"
+            return key == "id" || key == "label"
+                ? "\"\(key)\" must be a string or a number" : "\"\(key)\": \(context.debugDescription)"
         default:
             return "\(error)"
         }
@@ -67,14 +71,15 @@ struct JSONRecords {
         } catch {
             return .failure(ItemFailure(id: String(lineNumber), message: "\(place): \(Self.reason(error))"))
         }
-        guard let id = record.id?.text else {
+        guard let id = record.id?.text ?? record.path else {
             return .failure(ItemFailure(id: String(lineNumber), message: "\(place): record has no \"id\""))
         }
+        let label = record.label?.text
         switch (record.text, record.path) {
         case (let text?, nil):
-            return .success(Item(id: id, source: .text(text)))
+            return .success(Item(id: id, source: .text(text), label: label))
         case (nil, let path?):
-            return .success(Item(id: id, source: .file(path: path)))
+            return .success(Item(id: id, source: .file(path: path), label: label))
         case (.some, .some):
             return .failure(ItemFailure(id: id, message: "\(place): record has both \"text\" and \"path\""))
         case (nil, nil):

@@ -77,7 +77,7 @@ extension EmbeddingRecord: OutputLine {
 public struct RenderedLine: OutputLine, Equatable {
     public let jsonLine: [UInt8]
 
-    public init(_ record: EmbeddingRecord) {
+    public init(_ record: some OutputLine) {
         jsonLine = record.jsonLine
     }
 }

@@ -25,6 +25,23 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "]"))
     }
 
+    mutating func append(key: String, float: Float) {
+        appendKey(key)
+        bytes += Self.number(float).utf8
+    }
+
+    /// Appends an array of finished objects.
+    mutating func append(key: String, objects: [JSONLine]) {
+        appendKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (position, object) in objects.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes += object.bytes
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// Appends `meta` as an object with sorted keys.
     mutating func append(key: String, meta: [String: MetaValue]) {
         appendKey(key)

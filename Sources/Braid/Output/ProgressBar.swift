@@ -13,12 +13,15 @@ import Synchronization
 public final class ProgressBar: Sendable {
     private struct State {
         var done = 0
+        var detail = ""
         var lastDraw: ContinuousClock.Instant?
     }
 
     private static let redrawInterval = Duration.milliseconds(100)
 
     private let total: Int?
+    /// What is counted: `items`, `examples`.
+    private let unit: String
     private let started = ContinuousClock.now
     private let state = Mutex(State())
     /// Receives each frame; `nil` when the bar is off.
@@ -29,14 +32,16 @@ public final class ProgressBar: Sendable {
     /// - Parameters:
     ///   - total: The number of items, when the input knows it in advance.
     ///   - quiet: `--quiet`: never draw.
-    public convenience init(total: Int?, quiet: Bool) {
+    ///   - unit: What is counted, as the rate shows it.
+    public convenience init(total: Int?, quiet: Bool, unit: String = "items") {
         let enabled = !quiet && isatty(STDERR_FILENO) == 1
-        self.init(total: total, draw: enabled ? ProgressBar.writeToStandardError : nil)
+        self.init(total: total, unit: unit, draw: enabled ? ProgressBar.writeToStandardError : nil)
     }
 
     /// A bar that hands its frames to `draw` (tests), or draws nothing when `draw` is `nil`.
-    init(total: Int?, draw: (@Sendable (String) -> Void)?) {
+    init(total: Int?, unit: String = "items", draw: (@Sendable (String) -> Void)?) {
         self.total = total
+        self.unit = unit
         self.draw = draw
     }
 
@@ -44,14 +49,16 @@ public final class ProgressBar: Sendable {
     var isDrawing: Bool { draw != nil }
 
     /// Counts `count` more items done and redraws if the last frame is at least 100 ms old.
-    public func advance(by count: Int = 1) {
+    /// - Parameter detail: Replaces the text shown after the counts (a training run's epoch and loss).
+    public func advance(by count: Int = 1, detail: String? = nil) {
         guard let draw else { return }
         let now = ContinuousClock.now
         let frame: String? = state.withLock { state in
             state.done += count
+            if let detail { state.detail = detail }
             if let last = state.lastDraw, now - last < Self.redrawInterval { return nil }
             state.lastDraw = now
-            return "\r" + Self.render(done: state.done, total: total, elapsed: now - started) + "\u{1B}[K"
+            return "\r" + render(state, elapsed: now - started) + "\u{1B}[K"
         }
         if let frame { draw(frame) }
     }
@@ -59,17 +66,28 @@ public final class ProgressBar: Sendable {
     /// Draws the final count and ends the line, so later stderr output starts on a fresh line.
     public func finish() {
         guard let draw else { return }
-        let done = state.withLock { $0.done }
-        draw("\r" + Self.render(done: done, total: total, elapsed: ContinuousClock.now - started) + "\u{1B}[K\n")
+        let current = state.withLock { $0 }
+        draw("\r" + render(current, elapsed: ContinuousClock.now - started) + "\u{1B}[K\n")
+    }
+
+    /// Writes a line of its own above the bar (an epoch's summary), which the next frame redraws below.
+    public func note(_ line: String) {
+        guard let draw else { return }
+        draw("\r" + line + "\u{1B}[K\n")
+    }
+
+    private func render(_ state: State, elapsed: Duration) -> String {
+        let counts = Self.render(done: state.done, total: total, elapsed: elapsed, unit: unit)
+        return state.detail.isEmpty ? counts : counts + "  " + state.detail
     }
 
     /// One frame's text, e.g. `[######------------------]  250/1000  25%  50.0 items/s  ETA 0:15`.
-    static func render(done: Int, total: Int?, elapsed: Duration) -> String {
+    static func render(done: Int, total: Int?, elapsed: Duration, unit: String = "items") -> String {
         let seconds = elapsed.seconds
         let rate = seconds > 0 ? Double(done) / seconds : 0
-        let rateText = "\(fixed(rate)) items/s"
+        let rateText = "\(fixed(rate)) \(unit)/s"
         guard let total, total > 0 else {
-            return "\(done) items  \(rateText)  \(clock(seconds)) elapsed"
+            return "\(done) \(unit)  \(rateText)  \(clock(seconds)) elapsed"
         }
         let fraction = min(1, Double(done) / Double(total))
         let width = 24
@@ -80,7 +98,7 @@ public final class ProgressBar: Sendable {
     }
 
     /// `m:ss`, or `h:mm:ss` from an hour on.
-    private static func clock(_ seconds: Double) -> String {
+    static func clock(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded())
         let (hours, minutes, secs) = (whole / 3600, whole / 60 % 60, whole % 60)
         let paddedSeconds = secs < 10 ? "0\(secs)" : "\(secs)"

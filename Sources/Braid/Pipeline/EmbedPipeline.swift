@@ -24,7 +24,7 @@ public struct EmbedPipeline: Sendable {
     public static let stageNames = ["input", "decode", "encode", "output"]
 
     public let job: EmbedJob
-    private let encoders: EncoderSet
+    private let work: any EncodeWork
 
     /// Builds the encoders the job names up front, so a missing model fails the run before any item is read;
     /// a modality's default encoder is built when its first item arrives, so a folder of images never loads a
@@ -35,14 +35,20 @@ public struct EmbedPipeline: Sendable {
     /// threads, so neither stage alone asks for more threads than there are cores.
     public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws
     {
+        try registry.validate(job.encoders)
+        let encoders = EncoderSet(registry: registry, choices: job.encoders, context: context)
+        for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
+        self.init(job: job, work: encoders)
+    }
+
+    /// A pipeline whose encode stage does `work` instead of embedding (``Classification``, for `braid classify`).
+    public init(job: EmbedJob, work: any EncodeWork) {
         var job = job
         let threads = job.threads ?? ProcessInfo.processInfo.activeProcessorCount
         ThreadBudget.setComputeThreads(max(1, threads / max(1, job.encodeStage.jobs)))
         job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
-        try registry.validate(job.encoders)
-        encoders = EncoderSet(registry: registry, choices: job.encoders, context: context)
-        for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
         self.job = job
+        self.work = work
     }
 
     /// Streams every item through the stages and writes one line per item.
@@ -59,7 +65,7 @@ public struct EmbedPipeline: Sendable {
         let shard = job.shard
         let skipped = SkipCounter()
         let decoder = MediaDecoder(options: job.decoding)
-        let encoders = self.encoders
+        let work = self.work
         let selected = ItemSource(job.origin, filter: job.filter).filter { record in
             let keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
             if !keep { skipped.add() }
@@ -68,30 +74,48 @@ public struct EmbedPipeline: Sendable {
         let decoded = selected.measured(by: statistics?.stage("input")).itemStage(
             jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
         ) { item in
-            DecodedItem(item: item, media: try decoder.decode(item, reducer: encoders.audioReducer(for:)))
+            DecodedItem(item: item, media: try decoder.decode(item, reducer: work.audioReducer(for:)))
         }
         let encoded = decoded.batchedItemStage(
             batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer,
             statistics: statistics?.stage("encode")
         ) { batch in
-            try Self.encode(batch, with: encoders).map(RenderedLine.init)
+            try work.lines(for: batch)
         }
         let sink = EmbeddingSink(
             output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
         return Summary(output: try await sink.drain(encoded), skipped: skipped.value)
     }
 
-    /// Embeds a batch as the encode stage does: one encoder call per modality present, in the batch's order.
-    public func encode(_ batch: [DecodedItem]) throws -> [EmbeddingRecord] {
-        try Self.encode(batch, with: encoders)
+    /// What the encode stage makes of a batch.
+    public func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
+        try work.lines(for: batch)
+    }
+}
+
+/// What the encode stage makes of a batch of decoded items: one output line per item, in the batch's order.
+public protocol EncodeWork: Sendable {
+    /// - Throws: When the batch as a whole fails; the stage then retries its items one by one, so only the bad ones
+    ///   fail.
+    func lines(for batch: [DecodedItem]) throws -> [RenderedLine]
+
+    /// What the work would make of a clip's (`.audio`) or a video's (`.video`) sound, for the decoder to make while
+    /// it decodes, so that long sound is never held; nil keeps the samples.
+    func audioReducer(for modality: Modality) -> (any AudioReducer)?
+}
+
+extension EncoderSet: EncodeWork {
+    func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
+        try encode(batch).map(RenderedLine.init)
     }
 
-    static func encode(_ batch: [DecodedItem], with encoders: EncoderSet) throws -> [EmbeddingRecord] {
+    /// Embeds a batch: one encoder call per modality present, in the batch's order.
+    func encode(_ batch: [DecodedItem]) throws -> [EmbeddingRecord] {
         var records = [EmbeddingRecord?](repeating: nil, count: batch.count)
         for modality in Modality.allCases {
             let positions = batch.indices.filter { batch[$0].media.modality == modality }
             guard !positions.isEmpty else { continue }
-            let encoder = try encoders.encoder(for: modality)
+            let encoder = try encoder(for: modality)
             let vectors = try encoder.encode(positions.map { batch[$0].media })
             guard vectors.count == positions.count else {
                 throw EncodeError.batchSizeMismatch(

@@ -4,7 +4,7 @@ import Yams
 /// A pipeline declared in YAML (`pipelines/NAME.yaml`) and turned into an ``EmbedJob``.
 ///
 /// ```yaml
-/// input:                     # exactly one of paths, paths_from, tar, lines, records
+/// input:                     # exactly one of paths, paths_from, tar, lines, records, idx
 ///   paths: [photos/, notes/]
 ///   include: [png, txt]      # extensions, without dots
 ///   exclude: []
@@ -156,15 +156,17 @@ private struct SpecReader {
         let top = try mapping(root, "pipeline", allowed: ["input", "decode", "encode", "output", "threads"])
         guard let inputNode = top["input"] else { throw fail(root, "the pipeline has no 'input' section") }
         let input = try mapping(
-            inputNode, "input", allowed: ["paths", "paths_from", "tar", "lines", "records", "include", "exclude"])
+            inputNode, "input",
+            allowed: ["paths", "paths_from", "tar", "lines", "records", "idx", "include", "exclude"])
         var origins: [ItemSource.Origin] = []
         if let node = input["paths"] { origins.append(.paths(try strings(node, "paths"))) }
         if let node = input["paths_from"] { origins.append(.pathList(try string(node, "paths_from"))) }
         if let node = input["tar"] { origins.append(.tar(try string(node, "tar"))) }
         if let node = input["lines"] { origins.append(.lines(try string(node, "lines"))) }
         if let node = input["records"] { origins.append(.records(try string(node, "records"))) }
+        if let node = input["idx"] { origins.append(.idx(images: try string(node, "idx"), labels: nil)) }
         guard origins.count == 1, let origin = origins.first else {
-            throw fail(inputNode, "'input' needs exactly one of paths, paths_from, tar, lines, records")
+            throw fail(inputNode, "'input' needs exactly one of paths, paths_from, tar, lines, records, idx")
         }
         var job = EmbedJob(
             origin: origin,

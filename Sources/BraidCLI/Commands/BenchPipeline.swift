@@ -1,6 +1,6 @@
 import ArgumentParser
-import Braid
 import AsyncAlgorithms
+import Braid
 import Foundation
 
 extension BraidCommand.Bench {
@@ -47,7 +47,7 @@ extension BraidCommand.Bench {
                 // The encode stage as the pipeline runs it (jobs, batches, buffer), fed from memory.
                 let stage = decoded.map { Result<DecodedItem, ItemFailure>.success($0) }.async.batchedItemStage(
                     batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer
-                ) { batch in try pipeline.encode(batch).map(RenderedLine.init) }
+                ) { batch in try pipeline.lines(for: batch) }
                 let start = clock.now
                 for try await _ in stage {}
                 elapsed = clock.now - start

@@ -33,7 +33,7 @@ extension BraidCommand {
         func validate() throws {
             guard input.origin != nil else {
                 throw ValidationError(
-                    "Nothing to embed: give files or folders, '-', or one of '--lines', '--records', '--paths-from', '--tar'."
+                    "Nothing to embed: give files or folders, '-', or one of '--lines', '--records', '--paths-from', '--tar', '--idx'."
                 )
             }
         }

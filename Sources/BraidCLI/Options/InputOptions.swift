@@ -19,14 +19,20 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Embed each line of FILE as one text ('-': standard input); ids are line numbers.", valueName: "FILE"))
+            "Take each line of FILE as one text ('-': standard input); ids are line numbers.", valueName: "FILE"))
     var lines: String?
 
     @Option(
         help: ArgumentHelp(
-            #"Embed JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#,
+            #"Read JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#,
             valueName: "FILE"))
     var records: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Read the images of an IDX file (MNIST's format, gzip or not), labelled by its labels file if present.",
+            valueName: "FILE"))
+    var idx: String?
 
     @Option(
         help: ArgumentHelp("Walk only files with these extensions, comma-separated (e.g. png,wav).", valueName: "EXTS"))
@@ -42,6 +48,7 @@ struct InputOptions: ParsableArguments {
         if let tar { origins.append(.tar(tar)) }
         if let lines { origins.append(.lines(lines)) }
         if let records { origins.append(.records(records)) }
+        if let idx { origins.append(.idx(images: idx, labels: nil)) }
         return origins
     }
 
@@ -55,11 +62,13 @@ struct InputOptions: ParsableArguments {
 
     func validate() throws {
         guard origins.count <= 1 else {
-            throw ValidationError("Give paths or one of '--paths-from', '--tar', '--lines', '--records', not several.")
+            throw ValidationError(
+                "Give paths or one of '--paths-from', '--tar', '--lines', '--records', '--idx', not several.")
         }
     }
 
-    private static func list(_ text: String?) -> [String] {
+    /// The items of a comma-separated option, trimmed, empty ones dropped.
+    static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 }

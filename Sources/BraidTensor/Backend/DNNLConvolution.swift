@@ -25,10 +25,13 @@
         ///   - weights: `(O, C/G, kh, kw)`.
         ///   - bias: `(O)`, or nil.
         ///   - destination: `(N, O, outH, outW)`, overwritten.
+        /// - Parameter keepingSource: Hand back the input in the kernel's layout, for ``backwardWeights``.
+        /// - Returns: That copy, when kept and a reorder made one.
+        @discardableResult
         func forward(
             source: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-            destination: UnsafeMutablePointer<Float>
-        ) {
+            destination: UnsafeMutablePointer<Float>, keepingSource: Bool = false
+        ) -> DNNLStagedTensor? {
             let primitives = DNNLConvolutionCache.shared.primitives(for: self)
             var tensors: [Int32: UnsafeMutableRawPointer] = [
                 DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: source),
@@ -36,31 +39,43 @@
                 DNNL_ARG_DST: UnsafeMutableRawPointer(destination),
             ]
             if let bias { tensors[DNNL_ARG_BIAS] = UnsafeMutableRawPointer(mutating: bias) }
-            (bias == nil ? primitives.forward : primitives.forwardWithBias).run(tensors)
+            let step = bias == nil ? primitives.forward : primitives.forwardWithBias
+            return step.run(tensors, keeping: keepingSource ? [DNNL_ARG_SRC] : [])[DNNL_ARG_SRC]
         }
 
         /// The input's gradient, `(N, C, H, W)`, overwritten, from the output's.
+        /// - Returns: The output's gradient in the kernel's layout, for ``backwardWeights``, when a reorder made one.
+        @discardableResult
         func backwardData(
             outputGradient: UnsafePointer<Float>, weights: UnsafePointer<Float>,
             inputGradient: UnsafeMutablePointer<Float>
-        ) {
-            DNNLConvolutionCache.shared.primitives(for: self).backwardData.run([
-                DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
-                DNNL_ARG_WEIGHTS: UnsafeMutableRawPointer(mutating: weights),
-                DNNL_ARG_DIFF_SRC: UnsafeMutableRawPointer(inputGradient),
-            ])
+        ) -> DNNLStagedTensor? {
+            DNNLConvolutionCache.shared.primitives(for: self).backwardData.run(
+                [
+                    DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
+                    DNNL_ARG_WEIGHTS: UnsafeMutableRawPointer(mutating: weights),
+                    DNNL_ARG_DIFF_SRC: UnsafeMutableRawPointer(inputGradient),
+                ], keeping: [DNNL_ARG_DIFF_DST])[DNNL_ARG_DIFF_DST]
         }
 
         /// The weights' gradient, `(O, C/G, kh, kw)`, overwritten, from the output's and the forward input.
+        /// - Parameters:
+        ///   - stagedSource: The input as ``forward`` kept it, used instead of a second reorder when the layouts agree.
+        ///   - stagedGradient: The output's gradient as ``backwardData`` kept it, likewise.
         func backwardWeights(
             source: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-            weightGradient: UnsafeMutablePointer<Float>
+            weightGradient: UnsafeMutablePointer<Float>, stagedSource: DNNLStagedTensor? = nil,
+            stagedGradient: DNNLStagedTensor? = nil
         ) {
-            DNNLConvolutionCache.shared.primitives(for: self).backwardWeights.run([
-                DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: source),
-                DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
-                DNNL_ARG_DIFF_WEIGHTS: UnsafeMutableRawPointer(weightGradient),
-            ])
+            var staged: [Int32: DNNLStagedTensor] = [:]
+            if let stagedSource { staged[DNNL_ARG_SRC] = stagedSource }
+            if let stagedGradient { staged[DNNL_ARG_DIFF_DST] = stagedGradient }
+            DNNLConvolutionCache.shared.primitives(for: self).backwardWeights.run(
+                [
+                    DNNL_ARG_SRC: UnsafeMutableRawPointer(mutating: source),
+                    DNNL_ARG_DIFF_DST: UnsafeMutableRawPointer(mutating: outputGradient),
+                    DNNL_ARG_DIFF_WEIGHTS: UnsafeMutableRawPointer(weightGradient),
+                ], reusing: staged)
         }
     }
 
@@ -123,14 +138,24 @@
         }
 
         /// Runs the step on the calling thread, with the thread budget applied, on the plain tensors by role.
-        func run(_ tensors: [Int32: UnsafeMutableRawPointer]) {
+        /// - Parameters:
+        ///   - staged: Inputs already in a layout, from an earlier step: used as they are where this step chose the
+        ///     same layout, which saves their reorder.
+        ///   - keeping: Input roles whose reordered copies to hand back, for a later step to reuse.
+        /// - Returns: The kept copies (only of inputs this step did reorder).
+        @discardableResult
+        func run(
+            _ tensors: [Int32: UnsafeMutableRawPointer], reusing staged: [Int32: DNNLStagedTensor] = [:],
+            keeping: Set<Int32> = []
+        ) -> [Int32: DNNLStagedTensor] {
             ThreadBudget.applyToCallingThread()
             let engine = DNNLEngine.shared.engine
             var stream: dnnl_stream_t?
             DNNLEngine.check(
                 dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "create a stream")
             var memories: [dnnl_memory_t] = []
-            var buffers: [UnsafeMutableRawPointer] = []
+            var owned: [DNNLStagedTensor] = []
+            var kept: [Int32: DNNLStagedTensor] = [:]
             func memory(_ descriptor: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer) -> dnnl_memory_t {
                 var descriptor = descriptor
                 var memory: dnnl_memory_t?
@@ -152,26 +177,53 @@
                     execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: memory(argument.plain, tensor)))
                     continue
                 }
-                var chosen = argument.chosen
-                let buffer = UnsafeMutableRawPointer.allocate(
-                    byteCount: dnnl_memory_desc_get_size(&chosen), alignment: 64)
-                buffers.append(buffer)
-                let staged = memory(argument.chosen, buffer)
+                if let reused = staged[argument.role], reused.matches(argument.chosen) {
+                    execArguments.append(
+                        dnnl_exec_arg_t(arg: argument.role, memory: memory(argument.chosen, reused.buffer)))
+                    continue
+                }
+                let copy = DNNLStagedTensor(argument.chosen)
+                owned.append(copy)
+                let stagedMemory = memory(argument.chosen, copy.buffer)
                 let plain = memory(argument.plain, tensor)
                 if argument.isOutput {
-                    pendingOutputs.append((reorderPrimitive, staged, plain))
+                    pendingOutputs.append((reorderPrimitive, stagedMemory, plain))
                 } else {
-                    reorder(reorderPrimitive, from: plain, to: staged)
+                    reorder(reorderPrimitive, from: plain, to: stagedMemory)
+                    if keeping.contains(argument.role) { kept[argument.role] = copy }
                 }
-                execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: staged))
+                execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: stagedMemory))
             }
             DNNLEngine.check(
                 dnnl_primitive_execute(primitive, stream, Int32(execArguments.count), execArguments), "run a primitive")
             for (primitive, staged, plain) in pendingOutputs { reorder(primitive, from: staged, to: plain) }
             DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
             for memory in memories { dnnl_memory_destroy(memory) }
-            for buffer in buffers { buffer.deallocate() }
             dnnl_stream_destroy(stream)
+            return kept
+        }
+    }
+
+    /// A tensor in the layout a primitive chose, in a buffer of its own (freed with it): what a reorder made, kept
+    /// when a later step reads the same tensor in the same layout (the forward pass's input, for the weight
+    /// gradient; the output gradient, for both gradients).
+    final class DNNLStagedTensor: @unchecked Sendable {
+        // @unchecked: written once by a reorder, then only read by the steps that reuse it.
+        let descriptor: dnnl_memory_desc_t
+        let buffer: UnsafeMutableRawPointer
+
+        init(_ descriptor: dnnl_memory_desc_t) {
+            var size = descriptor
+            self.descriptor = descriptor
+            buffer = UnsafeMutableRawPointer.allocate(byteCount: dnnl_memory_desc_get_size(&size), alignment: 64)
+        }
+
+        deinit { buffer.deallocate() }
+
+        /// Whether a step that chose `layout` can read this copy as it is.
+        func matches(_ layout: dnnl_memory_desc_t) -> Bool {
+            var (mine, theirs) = (descriptor, layout)
+            return dnnl_memory_desc_equal(&mine, &theirs) != 0
         }
     }
 

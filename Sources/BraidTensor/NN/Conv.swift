@@ -24,6 +24,17 @@ public struct Conv2d: Sendable {
         (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
     }
 
+    private init(weight: Tensor, bias: Tensor?, stride: Size2D, padding: Size2D, dilation: Size2D, groups: Int) {
+        (self.weight, self.bias) = (weight, bias)
+        (self.stride, self.padding, self.dilation, self.groups) = (stride, padding, dilation, groups)
+    }
+
+    /// This convolution followed by `norm` in evaluation, as one convolution.
+    public func folding(_ norm: BatchNorm) -> Conv2d {
+        let (weight, bias) = norm.folded(weight: weight, bias: bias)
+        return Conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
     /// Applies the convolution, then `activation` (in place when nothing records).
     /// - Parameter x: `(N, in, H, W)`; the result is `(N, out, outH, outW)`.
     public func callAsFunction(_ x: Tensor, activation: UnaryOp? = nil) -> Tensor {

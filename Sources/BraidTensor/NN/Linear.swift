@@ -12,6 +12,16 @@ public struct Linear: Sendable {
         self.bias = bias ? try scope.parameter("bias", shape: [outFeatures], initializer: initializer) : nil
     }
 
+    private init(weight: Tensor, bias: Tensor?) {
+        (self.weight, self.bias) = (weight, bias)
+    }
+
+    /// This layer followed by `norm` in evaluation, as one layer.
+    public func folding(_ norm: BatchNorm) -> Linear {
+        let (weight, bias) = norm.folded(weight: weight, bias: bias)
+        return Linear(weight: weight, bias: bias)
+    }
+
     /// Applies the layer, then `activation` fused into the GEMM epilogue when nothing records.
     /// - Parameter x: `(…, inFeatures)`; the result is `(…, outFeatures)`.
     public func callAsFunction(_ x: Tensor, activation: UnaryOp? = nil) -> Tensor {

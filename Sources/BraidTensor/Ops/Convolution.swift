@@ -178,14 +178,18 @@ extension Tensor {
                 geometry: geometry, batch: x.shape[0], outChannels: weight.shape[0], groups: groups,
                 threads: ThreadBudget.computeThreads)
             let output = Tensor.uninitialized([x.shape[0], weight.shape[0], geometry.outHeight, geometry.outWidth])
-            convolution.forward(
-                source: x.pointer, weights: weight.pointer, bias: bias?.pointer, destination: output.pointer)
+            // The weight gradient reads the input again: keep the copy in the kernel's layout rather than reorder
+            // it twice, and likewise share the output gradient's between the two gradients.
+            let stagedSource = convolution.forward(
+                source: x.pointer, weights: weight.pointer, bias: bias?.pointer, destination: output.pointer,
+                keepingSource: willRecord(weight))
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])
             return record(output, inputs: inputs) { gradient, _ in
                 var inputGradient: Tensor? = nil
+                var stagedGradient: DNNLStagedTensor? = nil
                 if x.requiresGrad {
                     let result = Tensor.uninitialized(x.shape)
-                    convolution.backwardData(
+                    stagedGradient = convolution.backwardData(
                         outputGradient: gradient.pointer, weights: weight.pointer, inputGradient: result.pointer)
                     inputGradient = result
                 }
@@ -193,7 +197,8 @@ extension Tensor {
                 if weight.requiresGrad {
                     let result = Tensor.uninitialized(weight.shape)
                     convolution.backwardWeights(
-                        source: x.pointer, outputGradient: gradient.pointer, weightGradient: result.pointer)
+                        source: x.pointer, outputGradient: gradient.pointer, weightGradient: result.pointer,
+                        stagedSource: stagedSource, stagedGradient: stagedGradient)
                     weightGradient = result
                 }
                 return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]

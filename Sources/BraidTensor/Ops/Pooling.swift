@@ -1,3 +1,5 @@
+import CTensorKernels
+
 /// Max and average pooling and nearest-neighbour upsampling over `(N, C, H, W)`, with backward.
 
 extension Tensor {
@@ -6,33 +8,41 @@ extension Tensor {
     /// - Parameters:
     ///   - x: `(N, C, H, W)`.
     ///   - stride: Defaults to the kernel size.
+    ///   - padding: At most half the kernel, as PyTorch requires, so every window overlaps the image.
     public static func maxPool2d(_ x: Tensor, kernel: Size2D, stride: Size2D? = nil, padding: Size2D = 0) -> Tensor {
-        let geometry = poolGeometry(x, kernel: kernel, stride: stride ?? kernel, padding: padding)
+        let stride = stride ?? kernel
+        precondition(
+            2 * padding.height <= kernel.height && 2 * padding.width <= kernel.width,
+            "maxPool2d padding \(padding) exceeds half the kernel \(kernel)")
+        let geometry = poolGeometry(x, kernel: kernel, stride: stride, padding: padding)
         let planes = x.shape[0] * x.shape[1]
         let (planeIn, planeOut) = (geometry.height * geometry.width, geometry.positions)
         let output = Tensor.uninitialized([x.shape[0], x.shape[1], geometry.outHeight, geometry.outWidth])
-        var winners = [Int](repeating: 0, count: planes * planeOut)
-        for plane in 0..<planes {
-            let source = x.pointer + plane * planeIn
-            for position in 0..<planeOut {
-                var best = -Float.infinity
-                var bestIndex = -1
-                geometry.forEachWindowElement(position) { index in
-                    if source[index] > best || bestIndex < 0 {
-                        best = source[index]
-                        bestIndex = index
-                    }
+        let recording = willRecord(x)
+        // Each maximum's index within its plane, kept for backward.
+        var winners = [Int32](repeating: 0, count: recording ? planes * planeOut : 0)
+        let window = [kernel.height, kernel.width, stride.height, stride.width, padding.height, padding.width]
+        winners.withUnsafeMutableBufferPointer { winners in
+            Parallel.forEachChunk(planes, costPerItem: planeIn) { chunk in
+                for plane in chunk {
+                    braid_max_pool_plane(
+                        x.pointer + plane * planeIn, geometry.height, geometry.width, window, geometry.outHeight,
+                        geometry.outWidth, output.pointer + plane * planeOut,
+                        recording ? winners.baseAddress! + plane * planeOut : nil)
                 }
-                output.pointer[plane * planeOut + position] = best
-                winners[plane * planeOut + position] = bestIndex
             }
         }
-        return record(output, inputs: [x]) { gradient, _ in
+        guard recording else { return output }
+        return record(output, inputs: [x]) { [winners] gradient, _ in
             let inputGradient = Tensor.zeros(x.shape)
-            for plane in 0..<planes {
-                for position in 0..<planeOut where winners[plane * planeOut + position] >= 0 {
-                    inputGradient.pointer[plane * planeIn + winners[plane * planeOut + position]] +=
-                        gradient.pointer[plane * planeOut + position]
+            Parallel.forEachChunk(planes, costPerItem: planeOut) { chunk in
+                for plane in chunk {
+                    let (target, source) = (
+                        inputGradient.pointer + plane * planeIn, gradient.pointer + plane * planeOut
+                    )
+                    for position in 0..<planeOut {
+                        target[Int(winners[plane * planeOut + position])] += source[position]
+                    }
                 }
             }
             return [inputGradient]

@@ -2,7 +2,7 @@ import CTensorKernels
 import Foundation
 
 /// The elementwise functions of one tensor, each with its derivative beside it.
-public enum UnaryOp: Sendable {
+public enum UnaryOp: Sendable, Equatable {
     case exp, log, sqrt, abs, sin, cos
     case relu, sigmoid, tanh, silu, softplus
     /// GELU with the exact Gaussian CDF, `0.5·x·(1 + erf(x/√2))` (BERT, PyTorch's default).
@@ -24,7 +24,7 @@ public enum UnaryOp: Sendable {
         case .abs: for i in 0..<count { target[i] = Swift.abs(source[i]) }
         case .sin: for i in 0..<count { target[i] = Foundation.sin(source[i]) }
         case .cos: for i in 0..<count { target[i] = Foundation.cos(source[i]) }
-        case .relu: for i in 0..<count { target[i] = Swift.max(source[i], 0) }
+        case .relu: braid_relu(source, target, count)
         case .sigmoid: for i in 0..<count { target[i] = 1 / (1 + braid_exp(-source[i])) }
         case .tanh: for i in 0..<count { target[i] = Foundation.tanh(source[i]) }
         case .silu: for i in 0..<count { target[i] = source[i] / (1 + braid_exp(-source[i])) }
@@ -84,7 +84,14 @@ extension Tensor {
             let inputGradient = Tensor.uninitialized(self.shape)
             let (x, y, g, target) = (self.pointer, output.pointer, gradient.pointer, inputGradient.pointer)
             Parallel.forEachChunk(self.count) { range in
-                for i in range { target[i] = g[i] * op.derivative(x: x[i], y: y[i]) }
+                // ReLU, after every convolution of a CNN, gets a vectorised C loop of its own: the general loop's
+                // switch per element kept it scalar (7% of a training step).
+                if op == .relu {
+                    let start = range.lowerBound
+                    braid_relu_backward(x + start, g + start, target + start, range.count)
+                } else {
+                    for i in range { target[i] = g[i] * op.derivative(x: x[i], y: y[i]) }
+                }
             }
             return [inputGradient]
         }

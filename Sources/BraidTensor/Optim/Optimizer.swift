@@ -6,6 +6,34 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// Applies one update from the current gradients. Parameters without a gradient are skipped.
     func step()
+    /// Everything the next `step` depends on besides the parameters (moments, step count), by name, for
+    /// checkpoints.
+    var state: [String: Tensor] { get }
+    /// Restores `state` from a checkpoint.
+    func loadState(_ state: [String: Tensor]) throws
+}
+
+/// An optimizer state from a checkpoint that does not fit the parameters.
+public enum OptimizerStateError: Error, Equatable, CustomStringConvertible {
+    case missing(String)
+    case shapeMismatch(String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missing(let name): "optimizer state has no '\(name)'"
+        case .shapeMismatch(let name, let expected, let found):
+            "optimizer state '\(name)' has shape \(found), expected \(expected)"
+        }
+    }
+
+    /// The scalars of `state[name]`, which must have `parameter`'s shape.
+    static func entry(_ state: [String: Tensor], _ name: String, like parameter: Tensor) throws -> [Float] {
+        guard let tensor = state[name] else { throw missing(name) }
+        guard tensor.shape == parameter.shape else {
+            throw shapeMismatch(name, expected: parameter.shape, found: tensor.shape)
+        }
+        return tensor.scalars
+    }
 }
 
 extension Optimizer {

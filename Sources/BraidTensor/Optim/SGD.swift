@@ -43,4 +43,23 @@ public final class SGD: Optimizer {
             if momentum != 0 { velocities[index] = velocity }
         }
     }
+
+    /// The momentum buffers that exist, keyed as PyTorch's `state_dict` keys them: `state.I.momentum_buffer`.
+    public var state: [String: Tensor] {
+        var state: [String: Tensor] = [:]
+        for (index, velocity) in velocities.enumerated() {
+            if let velocity {
+                state["state.\(index).momentum_buffer"] = Tensor(velocity, shape: parameters[index].shape)
+            }
+        }
+        return state
+    }
+
+    /// Restores what `state` returned; a parameter without a buffer starts its momentum afresh, as it would have.
+    public func loadState(_ state: [String: Tensor]) throws {
+        velocities = try parameters.indices.map { index in
+            let name = "state.\(index).momentum_buffer"
+            return state[name] == nil ? nil : try OptimizerStateError.entry(state, name, like: parameters[index])
+        }
+    }
 }

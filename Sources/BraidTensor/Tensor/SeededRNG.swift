@@ -15,12 +15,23 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         var mixer = seed
         func splitMix() -> UInt64 {
             mixer &+= 0x9E37_79B9_7F4A_7C15
-            var z = mixer
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            return Self.mix(mixer)
         }
         state = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    /// A seed for an independent stream derived from `seed` and a path of integers (epoch, batch, example), so
+    /// work split across threads or resumed half-way draws the same numbers as one pass would.
+    public static func derivedSeed(_ seed: UInt64, _ path: UInt64...) -> UInt64 {
+        path.reduce(Self.mix(seed)) { Self.mix($0 ^ Self.mix($1 &+ 0x9E37_79B9_7F4A_7C15)) }
+    }
+
+    /// splitmix64's finaliser: a bijection that spreads every input bit over the output.
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// The next 64 random bits.
@@ -39,6 +50,16 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
     /// A uniform sample in `[0, 1)` with 24 random bits (every Float32 step of that range).
     public mutating func nextUniform() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// A uniform sample in `[low, high)`.
+    public mutating func uniform(_ low: Float, _ high: Float) -> Float {
+        low + (high - low) * nextUniform()
+    }
+
+    /// True with probability `probability`.
+    public mutating func chance(_ probability: Float) -> Bool {
+        nextUniform() < probability
     }
 
     /// A standard normal sample (Box–Muller; computed in Double, then rounded).

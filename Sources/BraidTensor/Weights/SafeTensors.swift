@@ -28,9 +28,20 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     /// Maps the file and parses its header; tensor bytes are read lazily by `tensor(_:)`.
     /// - Throws: `WeightError` naming the file when it cannot be mapped, is truncated, or its header is malformed.
-    public init(contentsOf url: URL) throws {
-        path = url.path
-        mapping = try MemoryMapping(path: url.path)
+    public convenience init(contentsOf url: URL) throws {
+        try self.init(mapping: try MemoryMapping(path: url.path), path: url.path)
+    }
+
+    /// Parses a safetensors file held in memory (a model compiled into the binary), copying it once so that
+    /// loaded tensors may be written like a mapping's.
+    /// - Parameter path: What errors call it.
+    public convenience init(bytes: UnsafeRawBufferPointer, path: String) throws {
+        try self.init(mapping: MemoryMapping(copying: bytes), path: path)
+    }
+
+    private init(mapping: MemoryMapping, path: String) throws {
+        self.path = path
+        self.mapping = mapping
         let size = mapping.length
         guard size >= 8 else { throw WeightError.truncated(path: path, neededBytes: 8, fileBytes: size) }
         var headerLength = 0
@@ -219,6 +230,14 @@ final class MemoryMapping: @unchecked Sendable {
         }
         bytes = address.assumingMemoryBound(to: UInt8.self)
         isMapped = true
+    }
+
+    /// A private copy of `source`, for files that are not on disk.
+    init(copying source: UnsafeRawBufferPointer) {
+        length = source.count
+        bytes = .allocate(capacity: max(1, length))
+        if let base = source.baseAddress { UnsafeMutableRawPointer(bytes).copyMemory(from: base, byteCount: length) }
+        isMapped = false
     }
 
     deinit {

@@ -79,24 +79,39 @@ public struct WeightScope: Sendable {
     ///   - initializer: How to fill it when not loading from a checkpoint.
     /// - Throws: `WeightError.missingKey` / `.shapeMismatch` naming the checkpoint file.
     public func parameter(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor {
-        let key = path(name)
-        let tensor: Tensor
+        let tensor = try tensor(name, shape: shape, initializer: initializer)
         switch source {
-        case .checkpoint(let file, let trainable):
-            tensor = try file.tensor(key, shape: shape)
-            tensor.requiresGrad = trainable
+        case .checkpoint(_, let trainable): tensor.requiresGrad = trainable
+        case .initializer: tensor.requiresGrad = true
+        }
+        store.register(tensor, as: path(name))
+        return tensor
+    }
+
+    /// Loads or creates the buffer `name` of `shape` and registers it: state the model updates itself
+    /// (running statistics), saved and loaded like a parameter but never given a gradient.
+    /// - Throws: `WeightError.missingKey` / `.shapeMismatch` naming the checkpoint file.
+    public func buffer(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        let loaded = try tensor(name, shape: shape, initializer: initializer)
+        // A checkpoint's tensors may view read-only or shared memory; the model writes its buffers.
+        let tensor = loaded.copied()
+        store.register(tensor, as: path(name), isBuffer: true)
+        return tensor
+    }
+
+    private func tensor(_ name: String, shape: [Int], initializer: Initializer) throws -> Tensor {
+        switch source {
+        case .checkpoint(let file, _):
+            return try file.tensor(path(name), shape: shape)
         case .initializer(let box):
             switch initializer {
-            case .zeros: tensor = .zeros(shape)
-            case .ones: tensor = .ones(shape)
-            case .uniform(let bound): tensor = .randomUniform(shape, low: -bound, high: bound, using: &box.generator)
+            case .zeros: return .zeros(shape)
+            case .ones: return .ones(shape)
+            case .uniform(let bound): return .randomUniform(shape, low: -bound, high: bound, using: &box.generator)
             case .normal(let deviation):
-                tensor = .randomNormal(shape, standardDeviation: deviation, using: &box.generator)
+                return .randomNormal(shape, standardDeviation: deviation, using: &box.generator)
             }
-            tensor.requiresGrad = true
         }
-        store.register(tensor, as: key)
-        return tensor
     }
 }
 

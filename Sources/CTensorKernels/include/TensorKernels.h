@@ -67,4 +67,35 @@ void braid_softmax(const float *source, float *target, long count);
 // `input_gradient` is written and must not overlap either.
 void braid_softmax_backward(const float *output, const float *gradient, float *input_gradient, long count);
 
+// ReLU's forward, max(x, 0), from `source` into `target` (which may be `source`).
+void braid_relu(const float *source, float *target, long count);
+
+// ReLU's backward: input_gradient = gradient where source > 0, else 0; `input_gradient` must not overlap either.
+void braid_relu_backward(const float *source, const float *gradient, float *input_gradient, long count);
+
+// Σ values of `count` floats, summed in any order (vectorised).
+float braid_sum(const float *values, long count);
+
+// Σ (x − mean)² of `count` floats, summed in any order: the second pass of a two-pass variance.
+float braid_sum_squared_deviations(const float *values, long count, float mean);
+
+// target[i] = source[i]·scale + shift; `target` may be `source`.
+void braid_scale_shift(const float *source, float *target, long count, float scale, float shift);
+
+// Σ g and Σ g·(x − mean) over `count` pairs, added to `*sum_g` and `*sum_gx`: the reductions of a batch norm's
+// backward pass.
+void braid_sum_gradient_moments(const float *gradient, const float *source, long count, float mean, float *sum_g,
+                                float *sum_gx);
+
+// A batch norm's input gradient over one plane: dx = gain·(g − mean_g − (x − mean)·inverse_deviation·mean_gx).
+void braid_batch_norm_input_gradient(const float *gradient, const float *source, float *input_gradient, long count,
+                                     float mean, float inverse_deviation, float gain, float mean_g, float mean_gx);
+
+// Max pooling of one (height, width) plane into (out_height, out_width), `window` = {kernel height, kernel width,
+// stride height, stride width, padding height, padding width}; padding never wins. Writes the maxima to `target`
+// and, when `winners` is not NULL, the plane index of each maximum (the first on ties, row-major). Every window
+// must overlap the plane, as PyTorch's output size rule ensures when padding is at most half the kernel.
+void braid_max_pool_plane(const float *plane, long height, long width, const long window[6], long out_height,
+                          long out_width, float *target, int32_t *winners);
+
 #endif

@@ -20,6 +20,8 @@ enum Fixtures {
     struct Case: Decodable {
         let inputs: [String: TensorValue]
         let output: TensorValue
+        /// State an op updated in place (a batch norm's running statistics), as it was afterwards.
+        let after: [String: TensorValue]?
 
         /// The input `name`, failing the test (not crashing) when the fixture lacks it.
         func input(_ name: String) throws -> Tensor {

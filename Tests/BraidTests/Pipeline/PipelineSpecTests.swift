@@ -42,7 +42,7 @@ final class PipelineSpecTests: XCTestCase {
             ("input: {paths: [a]}\noutput: {shard: 5/4}", "p.yaml:2:17: invalid shard '5/4': needs 0 ≤ i < N"),
             (
                 "input: {paths: [a], tar: '-'}",
-                "p.yaml:1:8: 'input' needs exactly one of paths, paths_from, tar, lines, records"
+                "p.yaml:1:8: 'input' needs exactly one of paths, paths_from, tar, lines, records, idx"
             ),
             ("decode: {jobs: 1}", "p.yaml:1:1: the pipeline has no 'input' section"),
             ("input: [a", "p.yaml:2:1: invalid YAML: did not find expected ',' or ']'"),

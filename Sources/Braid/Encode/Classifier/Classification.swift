@@ -1,0 +1,28 @@
+/// The encode stage of `braid classify`: each batch goes through a classifier in one forward pass and each item
+/// becomes a ``ClassificationRecord``.
+public struct Classification: EncodeWork {
+    public let classifier: Classifier
+    /// How many labels each record lists.
+    public let top: Int
+
+    public init(classifier: Classifier, top: Int) {
+        self.classifier = classifier
+        self.top = top
+    }
+
+    public func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
+        if let other = batch.first(where: { $0.media.modality != classifier.modality }) {
+            throw EncodeError.wrongModality(
+                encoder: classifier.name, expected: classifier.modality, got: other.media.modality)
+        }
+        let predictions = try classifier.predict(batch.map(\.media), ids: batch.map(\.id))
+        return zip(batch, predictions).map { item, prediction in
+            RenderedLine(
+                ClassificationRecord(
+                    id: item.id, labels: classifier.labels, probabilities: prediction.probabilities, top: top))
+        }
+    }
+
+    /// The classifier needs the samples themselves, to find the word in the clip.
+    public func audioReducer(for modality: Modality) -> (any AudioReducer)? { nil }
+}

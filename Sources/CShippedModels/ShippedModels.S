@@ -1,0 +1,48 @@
+// Embeds each shipped model file with .incbin; paths are relative to models/, which Package.swift puts on the
+// include path. Each `shipped` line adds the file's bytes and one braid_shipped_file entry to the table between
+// braid_shipped_files and braid_shipped_files_end. scripts/train-models retouches this file after writing weights,
+// because the build does not see .incbin's inputs change.
+
+#if defined(__APPLE__)
+#define BYTES_SECTION .section __TEXT,__const
+#define TABLE_SECTION .section __DATA,__const
+#define SYMBOL(name) _##name
+#else
+#define BYTES_SECTION .section .rodata
+#define TABLE_SECTION .section .data.rel.ro,"aw"
+#define SYMBOL(name) name
+#endif
+
+.macro shipped file
+    BYTES_SECTION
+    .balign 64
+9001:
+    .incbin "\file"
+9002:
+9003:
+    .asciz "\file"
+    TABLE_SECTION
+    .balign 8
+    .quad 9003b, 9001b, 9002b
+.endm
+
+    TABLE_SECTION
+    .balign 8
+    .global SYMBOL(braid_shipped_files)
+SYMBOL(braid_shipped_files):
+
+// The table: one line per file.
+    shipped "handwritten-digits/config.json"
+    shipped "handwritten-digits/model.safetensors"
+    shipped "handwritten-digits/training.json"
+    shipped "spoken-digits/config.json"
+    shipped "spoken-digits/model.safetensors"
+    shipped "spoken-digits/training.json"
+
+    TABLE_SECTION
+    .global SYMBOL(braid_shipped_files_end)
+SYMBOL(braid_shipped_files_end):
+
+#if defined(__ELF__)
+    .section .note.GNU-stack,"",@progbits
+#endif

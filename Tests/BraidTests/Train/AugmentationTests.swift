@@ -1,0 +1,95 @@
+import BraidTensor
+import Foundation
+import XCTest
+
+@testable import Braid
+
+/// The random distortions: seeded, within their ranges, and the identity when their ranges are empty.
+final class AugmentationTests: XCTestCase {
+    private var stillImage: ImageAugmentation {
+        var augmentation = ImageAugmentation()
+        augmentation.rotationDegrees = 0
+        augmentation.scale = [1, 1]
+        augmentation.shearDegrees = 0
+        augmentation.translation = 0
+        augmentation.elasticProbability = 0
+        augmentation.noiseProbability = 0
+        augmentation.erasingProbability = 0
+        return augmentation
+    }
+
+    private func digit() -> [Float] { barImage(horizontal: true, seed: 3).floatSamples }
+
+    func testImageAugmentationIsSeededAndEmptyRangesChangeNothing() {
+        let original = digit()
+        var (a, b, c) = (original, original, original)
+        var rng = SeededRNG(seed: 1)
+        ImageAugmentation().apply(to: &a, side: 28, rng: &rng)
+        rng = SeededRNG(seed: 1)
+        ImageAugmentation().apply(to: &b, side: 28, rng: &rng)
+        rng = SeededRNG(seed: 2)
+        ImageAugmentation().apply(to: &c, side: 28, rng: &rng)
+        XCTAssertEqual(a, b)
+        XCTAssertNotEqual(a, c)
+        XCTAssertNotEqual(a, original)
+        XCTAssertTrue(a.allSatisfy { (0...1).contains($0) })
+        var still = original
+        stillImage.apply(to: &still, side: 28, rng: &rng)
+        XCTAssertEqual(still, original)
+    }
+
+    func testTranslationMovesTheImageAndErasingBlanksAPatch() {
+        var shifting = stillImage
+        shifting.translation = 1e-4  // shifts by less than a ten-thousandth of a pixel: bilinear keeps every value
+        var image = digit()
+        var rng = SeededRNG(seed: 4)
+        shifting.apply(to: &image, side: 28, rng: &rng)
+        for (a, b) in zip(image, digit()) { XCTAssertEqual(a, b, accuracy: 1e-3) }
+        var erasing = stillImage
+        erasing.erasingProbability = 1
+        erasing.erasingArea = [0.2, 0.2]
+        var bright = [Float](repeating: 1, count: 28 * 28)
+        erasing.apply(to: &bright, side: 28, rng: &rng)
+        XCTAssertEqual(Double(bright.filter { $0 == 0 }.count), 0.2 * 784, accuracy: 25)
+    }
+
+    func testNoiseLandsAtTheDrawnSignalToNoiseRatio() {
+        var augmentation = AudioAugmentation()
+        augmentation.noiseProbability = 1
+        augmentation.noiseSNR = [10, 10]
+        let clean = (0..<8000).map { 0.3 * sin(2 * Float.pi * 300 * Float($0) / 8000) }
+        for seed: UInt64 in 1...4 {
+            var noisy = clean
+            var rng = SeededRNG(seed: seed)
+            augmentation.addNoise(to: &noisy, sampleRate: 8000, rng: &rng)
+            let signal = clean.reduce(0) { $0 + $1 * $1 }
+            let noise = zip(noisy, clean).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            XCTAssertEqual(10 * log10(signal / noise), 10, accuracy: 0.1, "seed \(seed)")
+        }
+    }
+
+    func testSpeedChangesTheLengthAndPitchTogether() {
+        var augmentation = AudioAugmentation()
+        augmentation.speed = [1.25, 1.25]
+        augmentation.gainDecibels = 0
+        let tone = (0..<8000).map { sin(2 * Float.pi * 400 * Float($0) / 8000) }
+        var rng = SeededRNG(seed: 1)
+        let faster = augmentation.perturb(tone, sampleRate: 8000, rng: &rng)
+        XCTAssertEqual(Double(faster.count), 6400, accuracy: 40, "played 1.25× faster: 0.8 s")
+        // Zero crossings per second rise with the pitch: 400 Hz becomes 500 Hz.
+        let crossings = zip(faster.dropFirst(), faster).filter { ($0 < 0) != ($1 < 0) }.count
+        XCTAssertEqual(Double(crossings) / 0.8 / 2, 500, accuracy: 10)
+    }
+
+    func testSpecAugmentMasksWholeBandsAndFrames() {
+        var augmentation = AudioAugmentation()
+        augmentation.frequencyMasks = 1
+        augmentation.frequencyMaskBands = 40
+        augmentation.timeMasks = 0
+        var spectrogram = [Float](repeating: 1, count: 40 * 98)
+        var rng = SeededRNG(seed: 9)
+        augmentation.mask(&spectrogram, bands: 40, frames: 98, rng: &rng)
+        let maskedBands = (0..<40).filter { band in (0..<98).allSatisfy { spectrogram[band * 98 + $0] == 0 } }
+        XCTAssertEqual(maskedBands.count * 98, spectrogram.filter { $0 == 0 }.count, "masks cover whole bands")
+    }
+}
