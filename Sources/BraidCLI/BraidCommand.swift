@@ -12,11 +12,12 @@ struct BraidCommand: AsyncParsableCommand {
               braid embed photos/ > photos.jsonl
               braid classify handwritten-digits digit.png
               braid train classifier --modality image --data digits/ --out runs/digits
+              braid sample digits-vqvae --n 64 --label 7 --out sevens.png
               braid probe clip.mp4
               braid run pipelines/embed-folder.yaml recordings/
             """,
         subcommands: [
-            Embed.self, Classify.self, Train.self, Eval.self, Run.self, Probe.self, Decode.self, Encoders.self,
-            Bench.self, Models.self,
+            Embed.self, Classify.self, Train.self, Eval.self, Reconstruct.self, Denoise.self, Sample.self,
+            Interpolate.self, Score.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self,
         ])
 }

@@ -38,6 +38,21 @@ SYMBOL(braid_shipped_files):
     shipped "spoken-digits/config.json"
     shipped "spoken-digits/model.safetensors"
     shipped "spoken-digits/training.json"
+    shipped "digits-ae/config.json"
+    shipped "digits-ae/model.safetensors"
+    shipped "digits-ae/training.json"
+    shipped "digits-dae/config.json"
+    shipped "digits-dae/model.safetensors"
+    shipped "digits-dae/training.json"
+    shipped "digits-vae/config.json"
+    shipped "digits-vae/model.safetensors"
+    shipped "digits-vae/training.json"
+    shipped "digits-vqvae/config.json"
+    shipped "digits-vqvae/model.safetensors"
+    shipped "digits-vqvae/training.json"
+    shipped "digits-vqvae/prior/config.json"
+    shipped "digits-vqvae/prior/model.safetensors"
+    shipped "digits-vqvae/prior/training.json"
 
     TABLE_SECTION
     .global SYMBOL(braid_shipped_files_end)

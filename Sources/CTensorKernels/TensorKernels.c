@@ -188,3 +188,63 @@ void braid_max_pool_plane(const float *restrict plane, long height, long width, 
         }
     }
 }
+
+BRAID_DISPATCH
+void braid_sigmoid(const float *source, float *target, long count) {
+#pragma clang loop vectorize(assume_safety)
+    for (long index = 0; index < count; index++) target[index] = 1 / (1 + braid_exp(-source[index]));
+}
+
+BRAID_DISPATCH
+void braid_sigmoid_backward(const float *restrict output, const float *restrict gradient,
+                            float *restrict input_gradient, long count) {
+    for (long index = 0; index < count; index++) {
+        input_gradient[index] = gradient[index] * output[index] * (1 - output[index]);
+    }
+}
+
+BRAID_DISPATCH
+void braid_softplus(const float *source, float *target, long count) {
+#pragma clang loop vectorize(assume_safety)
+    for (long index = 0; index < count; index++) {
+        float x = source[index];
+        float magnitude = x < 0 ? -x : x;
+        target[index] = (x > 0 ? x : 0) + braid_log1p_exp_negative(magnitude);
+    }
+}
+
+BRAID_DISPATCH
+void braid_softplus_backward(const float *restrict source, const float *restrict gradient,
+                             float *restrict input_gradient, long count) {
+    for (long index = 0; index < count; index++) {
+        input_gradient[index] = gradient[index] / (1 + braid_exp(-source[index]));
+    }
+}
+
+BRAID_DISPATCH
+void braid_adam_step(float *restrict parameters, const float *restrict gradients, float *restrict first_moments,
+                     float *restrict second_moments, long count, float rate, float beta1, float beta2,
+                     float correction1, float correction2, float epsilon, float decay, float l2) {
+    for (long index = 0; index < count; index++) {
+        float direction = gradients[index] + l2 * parameters[index];
+        float parameter = parameters[index] * decay;
+        float m = beta1 * first_moments[index] + (1 - beta1) * direction;
+        float v = beta2 * second_moments[index] + (1 - beta2) * direction * direction;
+        first_moments[index] = m;
+        second_moments[index] = v;
+        // The elementwise builtin, unlike sqrtf, never sets errno (v is never negative), so the loop vectorises.
+        parameters[index] =
+            parameter - rate * (m / correction1) / (__builtin_elementwise_sqrt(v / correction2) + epsilon);
+    }
+}
+
+BRAID_DISPATCH
+void braid_gelu_backward(const float *restrict source, const float *restrict gradient, float *restrict input_gradient,
+                         long count) {
+    const float inverse_square_root_two = 0.70710678f, inverse_square_root_two_pi = 0.39894228f;
+    for (long index = 0; index < count; index++) {
+        float x = source[index];
+        float cdf = 0.5f * (1 + braid_erf(x * inverse_square_root_two));
+        input_gradient[index] = gradient[index] * (cdf + x * inverse_square_root_two_pi * braid_exp(-0.5f * x * x));
+    }
+}

@@ -94,3 +94,98 @@ final class ShippedModelTests: XCTestCase {
         XCTAssertEqual(Set(lines.compactMap { $0["encoder"] as? String }), ["handwritten-digits", "spoken-digits"])
     }
 }
+
+/// The shipped generative models: `braid eval` reproduces `models/NAME/evaluation.json` on MNIST's test digits and
+/// meets the goals, and the independent classifier judges the VQ-VAE's samples as `samples.json` states.
+final class ShippedGenerativeModelTests: XCTestCase {
+    private static let mnist = BraidProcess.packageRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/data/mnist")
+
+    private func requireMNIST() throws {
+        guard FileManager.default.fileExists(atPath: Self.mnist.appendingPathComponent("test-images-idx3-ubyte.gz").path)
+        else {
+            throw XCTSkip(
+                "\(Self.mnist.path) is missing (a clone without ../shared): the generative models' metrics are not measured")
+        }
+    }
+
+    private struct Evaluation: Decodable {
+        let examples: Int
+        let metrics: [String: Double]
+    }
+
+    /// `braid eval NAME` on the test digits, checked against `evaluation.json` figure by figure.
+    private func evaluate(_ name: String, _ extra: [String] = []) throws -> [String: Double] {
+        let result = try BraidProcess.run(
+            ["eval", name, "--data", Self.mnist.appendingPathComponent("test-images-idx3-ubyte.gz").path, "--quiet"]
+                + extra, directory: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(result.status, 0, result.stderrText)
+        let evaluation = try JSONDecoder().decode(Evaluation.self, from: result.stdout)
+        XCTAssertEqual(evaluation.examples, 8000)
+        let stated = try JSONDecoder().decode(
+            Evaluation.self,
+            from: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/\(name)/evaluation.json")))
+        XCTAssertEqual(Set(evaluation.metrics.keys), Set(stated.metrics.keys))
+        for (figure, value) in stated.metrics {
+            // The same weights and digits; only the order of float sums may differ with the threads.
+            XCTAssertEqual(evaluation.metrics[figure] ?? .nan, value, accuracy: 1e-4 * max(1, abs(value)), "\(name) \(figure)")
+        }
+        return evaluation.metrics
+    }
+
+    func testAutoencoderBeatsItsTwinAndItsCodesClassifyByNearestNeighbours() throws {
+        try requireMNIST()
+        let metrics = try evaluate(
+            "digits-ae", ["--knn-index", Self.mnist.appendingPathComponent("train-images-idx3-ubyte.gz").path])
+        XCTAssertLessThanOrEqual(metrics["mse_per_pixel"] ?? 1, 0.00769, "the PyTorch twin's MSE per pixel")
+        XCTAssertLessThanOrEqual(metrics["bce_per_pixel"] ?? 1, 0.0848, "the twin's BCE per pixel")
+        XCTAssertGreaterThanOrEqual(metrics["knn5_accuracy"] ?? 0, 0.975, "the goal for 5-NN on the 32-d codes")
+    }
+
+    func testDenoisingAutoencoderBeatsItsTwin() throws {
+        try requireMNIST()
+        let metrics = try evaluate("digits-dae")
+        XCTAssertEqual(metrics["psnr_noisy_pooled"] ?? 0, 9.37, accuracy: 0.05, "σ = 0.5 noise, as the twin's")
+        XCTAssertGreaterThanOrEqual(metrics["psnr_denoised_pooled"] ?? 0, 17.50, "the twin's PSNR")
+    }
+
+    func testVAEBoundIsTighterThanItsTwin() throws {
+        try requireMNIST()
+        XCTAssertLessThanOrEqual(try evaluate("digits-vae")["neg_elbo"] ?? .infinity, 107.5, "the twin's −ELBO, nats")
+    }
+
+    func testVQVAEReconstructsUsesItsCodebookAndSamplesDigits() throws {
+        try requireMNIST()
+        let metrics = try evaluate("digits-vqvae")
+        XCTAssertLessThanOrEqual(metrics["mse_per_pixel"] ?? 1, 0.00291, "the twin's MSE per pixel")
+        XCTAssertGreaterThanOrEqual(metrics["perplexity"] ?? 0, 30)
+
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("braid-samples-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: work) }
+        let sampled = try BraidProcess.run(
+            ["sample", "digits-vqvae", "--n", "1000", "--seed", "1", "--out-dir", work.path],
+            directory: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(sampled.status, 0, sampled.stderrText)
+        let judged = try BraidProcess.run(
+            ["classify", "handwritten-digits", work.path, "--top", "1", "--quiet"],
+            directory: FileManager.default.temporaryDirectory)
+        XCTAssertEqual(judged.status, 0, judged.stderrText)
+        let labels = try judged.stdoutLines.map { line -> (String, Double) in
+            let record = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            return (record["label"] as? String ?? "", record["score"] as? Double ?? 0)
+        }
+        XCTAssertEqual(labels.count, 1000)
+        let confident = labels.filter { $0.1 >= 0.9 }
+        // The figure the README states (scripts/judge-samples, the same seed): the goal of 90% is not met yet,
+        // so this holds the stated figure, not the goal.
+        struct Judgement: Decodable {
+            let confidentShare: Double
+            enum CodingKeys: String, CodingKey { case confidentShare = "confident_share" }
+        }
+        let stated = try JSONDecoder().decode(
+            Judgement.self,
+            from: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/digits-vqvae/samples.json")))
+        XCTAssertEqual(Double(confident.count) / 1000, stated.confidentShare, accuracy: 0.005)
+        XCTAssertEqual(Set(confident.map(\.0)).count, 10, "every digit appears")
+    }
+}

@@ -177,7 +177,8 @@ final class VectorMathTests: XCTestCase {
         let total = input.scalars.reduce(0.0) { $0 + Foundation.exp(Double($1) - peak) }
         for (x, value) in zip(input.scalars, logits.softmax().scalars) {
             let expected = Foundation.exp(Double(x) - peak) / total
-            XCTAssertEqual(Double(value), expected, accuracy: 1e-6 * expected + 1e-12)
+            // The float sum of 4,099 exponentials carries a relative error of about √n·ε ≈ 4e-6.
+            XCTAssertEqual(Double(value), expected, accuracy: 4e-6 * expected + 1e-12)
         }
         var softmaxInPlace = input.scalars
         softmaxInPlace.withUnsafeMutableBufferPointer { braid_softmax($0.baseAddress!, $0.baseAddress!, $0.count) }

@@ -23,6 +23,25 @@ public struct ModelFolder: Sendable {
         }
     }
 
+    /// The model folder inside this one (a VQ-VAE's `prior/`), when it holds a `config.json`.
+    public func subfolder(_ name: String) -> ModelFolder? {
+        let folder: ModelFolder
+        switch storage {
+        case .directory(let url):
+            folder = ModelFolder(name: "\(self.name)/\(name)", storage: .directory(url.appending(path: name)))
+        case .shipped(let files):
+            let prefix = name + "/"
+            folder = ModelFolder(
+                name: "\(self.name)/\(name)",
+                storage: .shipped(
+                    Dictionary(
+                        uniqueKeysWithValues: files.compactMap { file, bytes in
+                            file.hasPrefix(prefix) ? (String(file.dropFirst(prefix.count)), bytes) : nil
+                        })))
+        }
+        return folder.contains("config.json") ? folder : nil
+    }
+
     /// Whether the model has `file`.
     public func contains(_ file: String) -> Bool {
         switch storage {

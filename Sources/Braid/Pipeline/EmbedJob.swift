@@ -37,6 +37,8 @@ public struct EmbedJob: Sendable, Equatable {
     public var resume: String?
     /// Compute threads of the whole run (BLAS and FFmpeg decoders); nil picks one per core.
     public var threads: Int?
+    /// The Generate stage that takes the encode stage's place, when the pipeline file declares one.
+    public var generation: GenerationSpec?
 
     public init(
         origin: ItemSource.Origin,

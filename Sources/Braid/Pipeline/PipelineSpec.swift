@@ -22,6 +22,12 @@ import Yams
 ///   batch: 32
 ///   jobs: 1
 ///   buffer: 4
+/// generate:                  # instead of encode: a generative model redraws or scores each image
+///   model: digits-ae
+///   job: reconstruct         # reconstruct, denoise or score
+///   out_dir: recon/          # reconstruct and denoise: one PNG per input
+///   add_noise: false
+///   seed: 0
 /// output:
 ///   resume: out.jsonl        # skip ids already there, append the rest
 ///   shard: 0/4
@@ -153,7 +159,8 @@ private struct SpecReader {
     }
 
     func job(_ root: Node) throws(PipelineSpecError) -> EmbedJob {
-        let top = try mapping(root, "pipeline", allowed: ["input", "decode", "encode", "output", "threads"])
+        let top = try mapping(
+            root, "pipeline", allowed: ["input", "decode", "encode", "generate", "output", "threads"])
         guard let inputNode = top["input"] else { throw fail(root, "the pipeline has no 'input' section") }
         let input = try mapping(
             inputNode, "input",
@@ -177,6 +184,12 @@ private struct SpecReader {
                     ?? []))
         if let node = top["decode"] { try readDecode(node, into: &job) }
         if let node = top["encode"] { try readEncode(node, into: &job) }
+        if let node = top["generate"] {
+            if let encode = top["encode"], encode.mapping?.keys.contains(where: { $0.string == "encoders" }) == true {
+                throw fail(node, "a pipeline either encodes ('encode: encoders') or generates ('generate'), not both")
+            }
+            job.generation = try readGenerate(node)
+        }
         if let node = top["output"] {
             let output = try mapping(node, "output", allowed: ["resume", "shard"])
             if let resume = output["resume"] { job.resume = try string(resume, "resume") }
@@ -222,6 +235,31 @@ private struct SpecReader {
             }
             job.decoding.video.size = (parts[0], parts[1])
         }
+    }
+
+    func readGenerate(_ node: Node) throws(PipelineSpecError) -> GenerationSpec {
+        let generate = try mapping(node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed"])
+        guard let modelNode = generate["model"] else { throw fail(node, "'generate' needs a 'model'") }
+        var job = GenerationSpec.Job.reconstruct
+        if let value = generate["job"] {
+            let name = try string(value, "job")
+            guard let known = GenerationSpec.Job(rawValue: name) else {
+                let jobs = GenerationSpec.Job.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail(value, "'job' must be one of: \(jobs)")
+            }
+            job = known
+        }
+        var spec = GenerationSpec(model: try string(modelNode, "model"), job: job)
+        if let value = generate["out_dir"] { spec.outDir = try string(value, "out_dir") }
+        if let value = generate["add_noise"] { spec.addNoise = try bool(value, "add_noise") }
+        if let value = generate["seed"] { spec.seed = UInt64(try int(value, "seed", minimum: 0)) }
+        switch (job, spec.outDir) {
+        case (.score, .some): throw fail(node, "'score' writes JSON lines only: drop 'out_dir'")
+        case (.reconstruct, nil), (.denoise, nil): throw fail(node, "'\(job.rawValue)' needs 'out_dir' for its PNGs")
+        default: break
+        }
+        if spec.addNoise, job != .denoise { throw fail(node, "'add_noise' is for 'job: denoise'") }
+        return spec
     }
 
     func readEncode(_ node: Node, into job: inout EmbedJob) throws(PipelineSpecError) {

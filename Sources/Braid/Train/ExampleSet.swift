@@ -47,6 +47,8 @@ public final class ExampleSet: Sendable {
         let origin: ItemSource.Origin
         let filter: ExtensionFilter
         let rules: LabelRules
+        /// Whether an item without a label fails (a classifier's data), or keeps an empty one (an autoencoder's).
+        let requiresLabels: Bool
     }
 
     public let data: LabelledData
@@ -73,13 +75,15 @@ public final class ExampleSet: Sendable {
     ///   - split: The validation rule; nil puts every example in `validation` (evaluation).
     ///   - labels: The label list, when the model already has one (evaluation, a resumed run): an item with another
     ///     label fails. Nil takes the labels found, sorted (numerically when all are integers).
+    ///   - requiringLabels: Whether an item without a label fails; when not, it is given the empty label.
     ///   - cacheBytes: The most memory the examples may take to be kept between epochs.
     ///   - errors: Where each failed item is written as `{"id","error"}`.
     ///   - progress: Advanced per item read.
     /// - Throws: `InputError` when the input as a whole cannot be read; `TrainingError.noExamples` when nothing
     ///   usable is left.
     public static func load(
-        _ data: LabelledData, split: ValidationSplit?, labels fixedLabels: [String]? = nil, cacheBytes: Int,
+        _ data: LabelledData, split: ValidationSplit?, labels fixedLabels: [String]? = nil, requiringLabels: Bool = true,
+        cacheBytes: Int,
         decodeJobs: Int, errors: JSONLWriter, progress: ProgressBar? = nil, frontEnd: @escaping FrontEnd
     ) async throws -> ExampleSet {
         var (training, validation): ([LoadedExample], [LoadedExample]) = ([], [])
@@ -89,7 +93,7 @@ public final class ExampleSet: Sendable {
         let known = fixedLabels.map(Set.init)
         let source = Source(
             origin: try data.origin(), filter: ExtensionFilter(include: data.include, exclude: data.exclude),
-            rules: try LabelRules(data))
+            rules: try LabelRules(data), requiresLabels: requiringLabels)
         for try await record in loadedExamples(source, decodeJobs: decodeJobs, frontEnd: frontEnd) {
             progress?.advance()
             switch record {
@@ -201,7 +205,8 @@ public final class ExampleSet: Sendable {
         -> some AsyncSequence<Result<LoadedExample, ItemFailure>, any Error> & Sendable
     {
         let decoder = MediaDecoder()
-        return LabelledData.items(from: source.origin, filter: source.filter, rules: source.rules)
+        return LabelledData.items(
+            from: source.origin, filter: source.filter, rules: source.rules, requiringLabels: source.requiresLabels)
             .itemStage(jobs: decodeJobs, bufferSize: 4 * decodeJobs) { item in
                 let media = try decoder.decode(item)
                 return LoadedExample(id: item.id, label: item.label ?? "", values: try frontEnd(media, item))

@@ -72,15 +72,16 @@ public struct LabelledData: Codable, Sendable, Equatable {
     }
 
     /// `items()` once its parts are known to be valid.
-    static func items(from origin: ItemSource.Origin, filter: ExtensionFilter, rules: LabelRules)
-        -> some AsyncSequence<Result<Item, ItemFailure>, any Error> & Sendable
-    {
+    /// - Parameter requiringLabels: Whether an item without a label fails; when not, it keeps an empty label.
+    static func items(
+        from origin: ItemSource.Origin, filter: ExtensionFilter, rules: LabelRules, requiringLabels: Bool = true
+    ) -> some AsyncSequence<Result<Item, ItemFailure>, any Error> & Sendable {
         ItemSource(origin, filter: filter).compactMap { record -> Result<Item, ItemFailure>? in
             guard case .success(var item) = record else { return record }
             let name = LabelRules.fileName(of: item)
             guard rules.matches(name) else { return nil }
             if item.label == nil { item.label = rules.label(of: item, fileName: name) }
-            guard item.label != nil else {
+            guard item.label != nil || !requiringLabels else {
                 return .failure(
                     ItemFailure(
                         id: item.id,

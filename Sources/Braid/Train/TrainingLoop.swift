@@ -96,6 +96,7 @@ public final class TrainingLoop<Model: TrainingTask> {
             loss.backward()
             if options.clipNorm > 0 { clipGradientNorm(optimizer.parameters, maxNorm: options.clipNorm) }
             optimizer.step()
+            task.afterStep()
             position.partial.add(metrics)
             position.batch = index + 1
             reporting.progress?.advance(by: options.batchSize, detail: progressDetail(epoch, index, position.partial))

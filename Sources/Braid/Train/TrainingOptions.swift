@@ -69,9 +69,11 @@ public struct EpochReport: Codable, Sendable, Equatable {
 
 /// `training.json`: what a model folder's weights came from and how they scored.
 public struct TrainingRecord: Codable, Sendable, Equatable {
-    /// What was trained: `classifier`.
+    /// What was trained: `classifier`, `generative` or `code-prior`.
     public var task: String
     public var architecture: String
+    /// The model this one was trained on top of: a code prior's VQ-VAE, as it was named.
+    public var base: String?
     public var data: LabelledData
     public var options: TrainingOptions
     /// Compute threads: a resumed run matches an uninterrupted one bit for bit only on the same count.
@@ -89,11 +91,12 @@ public struct TrainingRecord: Codable, Sendable, Equatable {
     }
 
     public init(
-        task: String, architecture: String, data: LabelledData, options: TrainingOptions, threads: Int,
-        examples: ExampleCounts, labels: [String]
+        task: String, architecture: String, base: String? = nil, data: LabelledData, options: TrainingOptions,
+        threads: Int, examples: ExampleCounts, labels: [String]
     ) {
         self.task = task
         self.architecture = architecture
+        self.base = base
         self.data = data
         self.options = options
         self.threads = threads

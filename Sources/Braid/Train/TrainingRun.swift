@@ -20,10 +20,10 @@ public enum TrainingRun {
         }
     }
 
-    /// Trains a new classifier of `architecture` on `data` into `folder`.
+    /// Trains a new model of `kind` on `data` into `folder`.
     /// - Throws: `TrainingError.checkpoint` when `folder` already holds a run, besides the loop's errors.
-    public static func newClassifier(
-        architecture: ClassifierArchitecture, data: LabelledData, options: TrainingOptions, folder path: String,
+    public static func start(
+        _ kind: TrainingKind, data: LabelledData, options: TrainingOptions, folder path: String,
         environment: Environment
     ) async throws -> TrainingRecord {
         let folder = try RunFolder(path)
@@ -34,21 +34,38 @@ public enum TrainingRun {
                 problem: "already holds a training run: continue it with '--resume \(path)', or choose another folder")
         }
         ThreadBudget.setComputeThreads(environment.threads)
-        let examples = try await load(
-            data, labels: nil, options: options, environment: environment,
-            frontEnd: ClassifierTraining.frontEnd(of: architecture))
-        let task = try ClassifierTraining(architecture: architecture, labels: examples.labels, options: options)
+        func examples(frontEnd: @escaping ExampleSet.FrontEnd, requiringLabels: Bool) async throws -> ExampleSet {
+            try await load(
+                data, labels: nil, requiringLabels: requiringLabels, options: options, environment: environment,
+                frontEnd: frontEnd)
+        }
+        let task: any TrainableModel
+        let loaded: ExampleSet
+        switch kind {
+        case .classifier(let architecture):
+            loaded = try await examples(frontEnd: ClassifierTraining.frontEnd(of: architecture), requiringLabels: true)
+            task = try ClassifierTraining(architecture: architecture, labels: loaded.labels, options: options)
+        case .generative(let settings):
+            let generative = try GenerativeTraining(settings: settings, options: options)
+            loaded = try await examples(frontEnd: generative.frontEnd, requiringLabels: false)
+            task = generative
+        case .codePrior(let vqvae, let conditioned):
+            let base = try ModelLocator.folder(for: vqvae)
+            let unconditioned = try CodePriorTraining(vqvae: base, labels: [], options: options)
+            loaded = try await examples(frontEnd: unconditioned.frontEnd, requiringLabels: conditioned)
+            task = conditioned ? try CodePriorTraining(vqvae: base, labels: loaded.labels, options: options) : unconditioned
+        }
         try folder.write(json: task.configuration, to: "config.json")
         let record = TrainingRecord(
-            task: "classifier", architecture: architecture.rawValue, data: data, options: options,
+            task: kind.task, architecture: kind.architecture, base: kind.base, data: data, options: options,
             threads: environment.threads,
             examples: .init(
-                training: examples.trainingCount, validation: examples.validationCount, failed: examples.failedCount),
-            labels: examples.labels)
+                training: loaded.trainingCount, validation: loaded.validationCount, failed: loaded.failedCount),
+            labels: loaded.labels)
         // Written now so a run stopped before its first epoch ends can be resumed: `--resume` reads the settings here.
         try folder.write(json: record, to: "training.json")
         return try await train(
-            task, examples: examples, record: record, folder: path, resuming: false, environment: environment)
+            task, examples: loaded, record: record, folder: path, resuming: false, environment: environment)
     }
 
     /// Continues the run in `folder` from its checkpoint, with the data and settings it was started with.
@@ -58,10 +75,6 @@ public enum TrainingRun {
     {
         var record = try RunFolder(path).readRecord()
         if let epochs { record.options.epochs = epochs }
-        guard record.task == "classifier" else {
-            throw TrainingError.checkpoint(
-                path: path, problem: "a '\(record.task)' run; this Braid resumes classifiers")
-        }
         if environment.threads != record.threads {
             FileHandle.standardError.write(
                 Data(
@@ -70,31 +83,57 @@ public enum TrainingRun {
         }
         ThreadBudget.setComputeThreads(environment.threads)
         let folder = ModelFolder(name: path, storage: .directory(URL(fileURLWithPath: path, isDirectory: true)))
-        let task = try ClassifierTraining(folder: folder, options: record.options)
-        guard task.labels == record.labels else {
-            throw TrainingError.checkpoint(path: path, problem: "config.json and training.json name different labels")
+        let task: any TrainableModel
+        var labels: [String]? = record.labels
+        var requiringLabels = true
+        switch record.task {
+        case TrainingKind.classifierTask:
+            let classifier = try ClassifierTraining(folder: folder, options: record.options)
+            guard classifier.labels == record.labels else {
+                throw TrainingError.checkpoint(
+                    path: path, problem: "config.json and training.json name different labels")
+            }
+            task = classifier
+        case TrainingKind.generativeTask:
+            task = try GenerativeTraining(folder: folder, options: record.options)
+            (labels, requiringLabels) = (nil, false)
+        case TrainingKind.codePriorTask:
+            guard let base = record.base else {
+                throw TrainingError.checkpoint(path: path, problem: "training.json does not name the prior's VQ-VAE")
+            }
+            let prior = try CodePriorTraining(
+                folder: folder, vqvae: try ModelLocator.folder(for: base), options: record.options)
+            requiringLabels = prior.prior.isConditioned
+            if !requiringLabels { labels = nil }
+            task = prior
+        default:
+            throw TrainingError.checkpoint(
+                path: path, problem: "a '\(record.task)' run, which this Braid does not train")
         }
         let examples = try await load(
-            record.data, labels: record.labels, options: record.options, environment: environment,
-            frontEnd: task.frontEnd)
+            record.data, labels: labels, requiringLabels: requiringLabels, options: record.options,
+            environment: environment, frontEnd: task.frontEnd)
         return try await train(
             task, examples: examples, record: record, folder: path, resuming: true, environment: environment)
     }
 
     private static func load(
-        _ data: LabelledData, labels: [String]?, options: TrainingOptions, environment: Environment,
+        _ data: LabelledData, labels: [String]?, requiringLabels: Bool, options: TrainingOptions,
+        environment: Environment,
         frontEnd: @escaping ExampleSet.FrontEnd
     ) async throws -> ExampleSet {
         let progress = ProgressBar(total: nil, quiet: environment.quiet, unit: "items")
         let examples = try await ExampleSet.load(
             data, split: ValidationSplit(fraction: options.validationFraction, seed: options.seed), labels: labels,
-            cacheBytes: options.cacheMegabytes << 20, decodeJobs: environment.decodeJobs, errors: .standardError(),
+            requiringLabels: requiringLabels, cacheBytes: options.cacheMegabytes << 20, decodeJobs: environment.decodeJobs, errors: .standardError(),
             progress: progress, frontEnd: frontEnd)
         if !environment.quiet {
             let storage = examples.isCached ? "kept in memory" : "read again each epoch (over the cache limit)"
             let failed = examples.failedCount > 0 ? ", \(examples.failedCount) failed (see above)" : ""
+            let labels = examples.labels.filter { !$0.isEmpty }
+            let labelled = labels.isEmpty ? "" : " of \(labels.count) labels"
             note(
-                "\(examples.trainingCount) training and \(examples.validationCount) validation examples of \(examples.labels.count) labels\(failed), \(storage)"
+                "\(examples.trainingCount) training and \(examples.validationCount) validation examples\(labelled)\(failed), \(storage)"
             )
         }
         return examples
@@ -123,3 +162,50 @@ public enum TrainingRun {
         FileHandle.standardError.write(Data("braid: \(line)\n".utf8))
     }
 }
+
+/// What `braid train` trains.
+public enum TrainingKind: Sendable {
+    case classifier(ClassifierArchitecture)
+    /// An autoencoder, a denoising autoencoder, a VAE or a VQ-VAE.
+    case generative(GenerativeSettings)
+    /// A learned prior over the codes of the VQ-VAE `vqvae` names, conditioned on the data's labels or not.
+    case codePrior(vqvae: String, conditioned: Bool)
+
+    static let classifierTask = "classifier"
+    static let generativeTask = "generative"
+    static let codePriorTask = "code-prior"
+
+    /// `training.json`'s `task`.
+    var task: String {
+        switch self {
+        case .classifier: Self.classifierTask
+        case .generative: Self.generativeTask
+        case .codePrior: Self.codePriorTask
+        }
+    }
+
+    /// `training.json`'s `architecture`.
+    var architecture: String {
+        switch self {
+        case .classifier(let architecture): architecture.rawValue
+        case .generative(let settings): settings.architecture.rawValue
+        case .codePrior: Self.codePriorTask
+        }
+    }
+
+    var base: String? {
+        if case .codePrior(let vqvae, _) = self { return vqvae }
+        return nil
+    }
+}
+
+/// A task `braid train` starts and resumes: besides training, it says what its model folder's `config.json` holds
+/// and how a decoded item becomes its example.
+public protocol TrainableModel: TrainingTask {
+    var configuration: any Encodable & Sendable { get }
+    var frontEnd: ExampleSet.FrontEnd { get }
+}
+
+extension ClassifierTraining: TrainableModel {}
+extension GenerativeTraining: TrainableModel {}
+extension CodePriorTraining: TrainableModel {}

@@ -51,4 +51,11 @@ public protocol TrainingTask: AnyObject, Sendable {
     /// The batch's mean loss, recorded for `backward()` when `training`, and its metric sums.
     /// - Parameter rng: For the network's own randomness (dropout).
     func loss(_ batch: Batch, training: Bool, rng: inout SeededRNG) -> (loss: Tensor, metrics: Metrics)
+
+    /// Runs after each optimiser step: for updates that are not gradient steps (a VQ-VAE's codebook averages).
+    func afterStep()
+}
+
+extension TrainingTask {
+    public func afterStep() {}
 }

@@ -10,8 +10,12 @@ extension BraidCommand {
                 The file declares the input, each stage's options, jobs and buffer sizes, and the encoders. Paths \
                 given after the file replace its 'input'. Unknown keys and bad values are reported with their line.
 
-                Example:
+                With a 'generate' section instead of encoders, a generative model redraws (reconstruct, denoise) or \
+                scores each image.
+
+                Examples:
                   braid run pipelines/embed-folder.yaml photos/ > photos.jsonl
+                  braid run pipelines/denoise-digits.yaml scans/ > denoised.jsonl
                 """)
 
         @Argument(help: "The pipeline file.")
@@ -35,6 +39,9 @@ extension BraidCommand {
             }
             if !inputs.isEmpty { job.origin = .paths(inputs) }
             try output.apply(to: &job)
+            if let generation = job.generation {
+                return try await GenerativeRun.run(generation, job: job, output: output)
+            }
             let context = EncoderContext(modelsDirectory: model.map { URL(fileURLWithPath: $0) })
             try await PipelineRun.execute(job, context: context, output: output)
         }

@@ -13,7 +13,10 @@ extension BraidCommand {
                   braid train classifier --modality image --data digits/ --out runs/digits
                   braid train classifier --modality audio --data recordings/ --label-pattern '^(\\d)_' --out runs/spoken
                   braid train classifier --resume runs/digits
+                  braid train vae --data train-images-idx3-ubyte.gz --out runs/vae
                 """,
-            subcommands: [Classifier.self])
+            subcommands: [
+                Classifier.self, Autoencoder.self, DenoisingAutoencoder.self, VAE.self, VQVAE.self, CodePrior.self,
+            ])
     }
 }

@@ -34,12 +34,7 @@ extension BraidCommand.Train {
 
         func validate() throws {
             if training.resume != nil {
-                guard !data.isGiven, modality == nil, !training.changesTraining else {
-                    throw ValidationError(
-                        "'--resume' continues with the run's own data and settings; give only '--epochs', '--threads', '--log' or '--quiet' with it."
-                    )
-                }
-                return
+                return try TrainingLauncher.validate(resuming: training, data: data, extraGiven: modality != nil)
             }
             guard let modality else { throw ValidationError("Give '--modality image' or '--modality audio'.") }
             guard ClassifierArchitecture.default(for: modality) != nil else {
@@ -51,66 +46,9 @@ extension BraidCommand.Train {
         }
 
         func run() async throws {
-            let environment = TrainingRun.Environment(
-                threads: training.threadCount, decodeJobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                quiet: training.quiet, log: training.log)
-            guard let folder = training.resume ?? training.out else { throw ExitCode.validationFailure }
-            let (resume, epochs, options, data) = (
-                training.resume, training.epochs, training.options(), data.labelledData
-            )
-            let architecture = modality.flatMap(ClassifierArchitecture.default(for:))
-            let work = Task {
-                if let resume {
-                    return try await TrainingRun.resume(folder: resume, epochs: epochs, environment: environment)
-                }
-                guard let architecture else { throw ExitCode.validationFailure }
-                return try await TrainingRun.newClassifier(
-                    architecture: architecture, data: data, options: options, folder: folder, environment: environment)
-            }
-            let interruption = SignalWatch(cancelling: work)
-            defer { interruption.stop() }
-            let record: TrainingRecord
-            do {
-                record = try await work.value
-            } catch let exit as ExitCode {
-                throw exit
-            } catch is CancellationError where interruption.received != nil {
-                Diagnostics.warn("interrupted: continue with 'braid train classifier --resume \(folder)'")
-                throw ExitCode(128 + (interruption.received ?? SIGINT))
-            } catch {
-                Diagnostics.report(error)
-                throw ExitCode.failure
-            }
-            try TrainingSummary(folder: folder, record: record).write()
+            try await TrainingLauncher.run(
+                modality.flatMap(ClassifierArchitecture.default(for:)).map(TrainingKind.classifier),
+                command: "classifier", data: data, training: training, defaults: TrainingOptions(), jobs: jobs)
         }
-    }
-}
-
-/// The one line `braid train` writes on standard output: where the model is and how its best epoch scored.
-struct TrainingSummary: Encodable {
-    let model: String
-    let bestEpoch: Int?
-    let epochs: Int
-    let validation: [String: Double]
-    let training: [String: Double]
-
-    enum CodingKeys: String, CodingKey {
-        case model
-        case bestEpoch = "best_epoch"
-        case epochs, validation, training
-    }
-
-    init(folder: String, record: TrainingRecord) {
-        model = folder
-        bestEpoch = record.best?.epoch
-        epochs = record.history.count
-        validation = record.best?.validation ?? [:]
-        training = record.best?.training ?? [:]
-    }
-
-    func write() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        FileHandle.standardOutput.write(try encoder.encode(self) + Data("\n".utf8))
     }
 }

@@ -67,6 +67,15 @@ struct InputOptions: ParsableArguments {
         }
     }
 
+    /// The pipeline job over this input with the decoding, compute and output flags applied.
+    func job(decoding: DecodeOptions, compute: ComputeOptions, output: OutputOptions) throws -> EmbedJob {
+        guard let origin else { throw ExitCode.validationFailure }
+        var job = EmbedJob(origin: origin, filter: filter ?? ExtensionFilter(), decoding: decoding.decoderOptions())
+        compute.apply(to: &job)
+        try output.apply(to: &job)
+        return job
+    }
+
     /// The items of a comma-separated option, trimmed, empty ones dropped.
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

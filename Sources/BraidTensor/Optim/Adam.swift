@@ -1,3 +1,4 @@
+import CTensorKernels
 import Foundation
 
 /// Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019), with PyTorch's update: bias
@@ -58,21 +59,13 @@ public final class Adam: Optimizer {
         let correction2 = 1 - Foundation.pow(beta2, Float(steps))
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.grad else { continue }
-            let (p, g) = (parameter.pointer, gradient.pointer)
             let weightDecay = decays[index] ? weightDecay : 0
+            let (decay, l2) = decoupledWeightDecay ? (1 - learningRate * weightDecay, 0) : (1, weightDecay)
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
-                    for i in 0..<parameter.count {
-                        var direction = g[i]
-                        if decoupledWeightDecay {
-                            p[i] *= 1 - learningRate * weightDecay
-                        } else {
-                            direction += weightDecay * p[i]
-                        }
-                        m[i] = beta1 * m[i] + (1 - beta1) * direction
-                        v[i] = beta2 * v[i] + (1 - beta2) * direction * direction
-                        p[i] -= learningRate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-                    }
+                    braid_adam_step(
+                        parameter.pointer, gradient.pointer, m.baseAddress, v.baseAddress, parameter.count,
+                        learningRate, beta1, beta2, correction1, correction2, epsilon, decay, l2)
                 }
             }
         }

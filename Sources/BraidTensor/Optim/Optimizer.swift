@@ -1,3 +1,4 @@
+import CTensorKernels
 /// An optimizer updates parameters in place from their `grad`.
 public protocol Optimizer: AnyObject {
     /// The tensors it updates, in a fixed order (its per-parameter state follows this order).
@@ -50,14 +51,15 @@ extension Optimizer {
 public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
     var squares: Double = 0
     for gradient in parameters.compactMap(\.grad) {
-        gradient.withUnsafeBufferPointer { values in for value in values { squares += Double(value * value) } }
+        // Per tensor in float, vectorised; across tensors in double.
+        squares += Double(braid_sum_squared_deviations(gradient.pointer, gradient.count, 0))
     }
     let norm = Float(squares.squareRoot())
     // PyTorch's 1e-6 keeps the scale finite when the norm is zero.
     let scale = maxNorm / (norm + 1e-6)
     if scale < 1 {
         for gradient in parameters.compactMap(\.grad) {
-            gradient.withUnsafeMutableBufferPointer { values in for i in values.indices { values[i] *= scale } }
+            braid_scale_shift(gradient.pointer, gradient.pointer, gradient.count, scale, 0)
         }
     }
     return norm

@@ -53,6 +53,49 @@ static inline float braid_erf(float x) {
     return x < 0 ? -value : value;
 }
 
+// log(1 + e^-a) for a ≥ 0, branch-free so loops vectorise: u = e^-a in (0, 1], then Cephes' `logf` polynomial
+// (S. Moshier) on f = u, or on f = (u − 1)/2 plus ln 2 when u > √2 − 1, so f stays in [√½ − 1, √2 − 1] and is
+// formed without the rounding of 1 + u. Within a few ulp of log1pf.
+static inline float braid_log1p_exp_negative(float a) {
+    float u = braid_exp(-a);
+    int halved = u > 0.41421356f;
+    float f = halved ? (u - 1) * 0.5f : u;
+    float z = f * f;
+    float p = 7.0376836292e-2f;
+    p = p * f - 1.1514610310e-1f;
+    p = p * f + 1.1676998740e-1f;
+    p = p * f - 1.2420140846e-1f;
+    p = p * f + 1.4249322787e-1f;
+    p = p * f - 1.6668057665e-1f;
+    p = p * f + 2.0000714765e-1f;
+    p = p * f - 2.4999993993e-1f;
+    p = p * f + 3.3333331174e-1f;
+    float log_f = f + (f * z * p - 0.5f * z);
+    return halved ? log_f + 0.69314718f : log_f;
+}
+
+// Exact GELU's backward: input_gradient = g·(Φ(x) + x·φ(x)); `input_gradient` must not overlap either.
+void braid_gelu_backward(const float *source, const float *gradient, float *input_gradient, long count);
+
+// Sigmoid, 1 / (1 + e^-x), from `source` into `target` (which may be `source`).
+void braid_sigmoid(const float *source, float *target, long count);
+
+// Sigmoid's backward from its output y: input_gradient = g·y·(1 − y); `input_gradient` must not overlap either.
+void braid_sigmoid_backward(const float *output, const float *gradient, float *input_gradient, long count);
+
+// Softplus, log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), from `source` into `target` (which may be `source`).
+void braid_softplus(const float *source, float *target, long count);
+
+// Softplus's backward: input_gradient = g·sigmoid(x); `input_gradient` must not overlap either.
+void braid_softplus_backward(const float *source, const float *gradient, float *input_gradient, long count);
+
+// One Adam step over `count` parameters (Kingma & Ba, 2015; PyTorch's update order): with d = g + l2·p,
+// p ← p·decay, m ← β₁m + (1 − β₁)d, v ← β₂v + (1 − β₂)d², p ← p − rate·(m/c₁)/(√(v/c₂) + ε). AdamW passes its
+// decoupled decay as `decay` = 1 − rate·λ and l2 = 0; L2-regularised Adam passes decay = 1 and l2 = λ.
+void braid_adam_step(float *parameters, const float *gradients, float *first_moments, float *second_moments,
+                     long count, float rate, float beta1, float beta2, float correction1, float correction2,
+                     float epsilon, float decay, float l2);
+
 // Exact GELU, x·Φ(x) = ½·x·(1 + erf(x/√2)), of `count` values from `source` into `target` (which may be `source`).
 void braid_gelu(const float *source, float *target, long count);
 

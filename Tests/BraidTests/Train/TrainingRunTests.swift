@@ -32,8 +32,8 @@ final class TrainingRunTests: XCTestCase {
         var options = options(epochs: 4)
         options.batchSize = 8
         options.augment = false
-        let record = try await TrainingRun.newClassifier(
-            architecture: .imageCNN, data: data, options: options, folder: out, environment: environment)
+        let record = try await TrainingRun.start(
+            .classifier(.imageCNN), data: data, options: options, folder: out, environment: environment)
         XCTAssertEqual(record.history.count, 4)
         let losses = record.history.map { $0.training["loss"] ?? .nan }
         XCTAssertLessThan(losses[3], losses[0] * 0.8, "the training loss falls: \(losses)")
@@ -56,8 +56,8 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(predictions[0].embedding.reduce(0) { $0 + $1 * $1 }, 1, accuracy: 1e-4)
 
         do {
-            _ = try await TrainingRun.newClassifier(
-                architecture: .imageCNN, data: data, options: options, folder: out, environment: environment)
+            _ = try await TrainingRun.start(
+                .classifier(.imageCNN), data: data, options: options, folder: out, environment: environment)
             XCTFail("a second run overwrote the first")
         } catch let error as TrainingError {
             XCTAssertTrue("\(error)".contains("--resume"), "\(error)")
@@ -71,13 +71,13 @@ final class TrainingRunTests: XCTestCase {
         let interrupted = root.appendingPathComponent("interrupted").path
         var options = options(epochs: 3)
         options.checkpointSteps = 2
-        _ = try await TrainingRun.newClassifier(
-            architecture: .imageCNN, data: data, options: options, folder: straight, environment: environment)
+        _ = try await TrainingRun.start(
+            .classifier(.imageCNN), data: data, options: options, folder: straight, environment: environment)
         // The same run, stopped once it has written a checkpoint, then continued.
         let environment = environment
         let run = Task {
-            try await TrainingRun.newClassifier(
-                architecture: .imageCNN, data: data, options: options, folder: interrupted, environment: environment)
+            try await TrainingRun.start(
+                .classifier(.imageCNN), data: data, options: options, folder: interrupted, environment: environment)
         }
         let checkpoint = URL(fileURLWithPath: interrupted).appendingPathComponent(RunFolder.checkpointFile).path
         // Watched from a thread of its own: the run keeps the concurrency pool's threads busy.

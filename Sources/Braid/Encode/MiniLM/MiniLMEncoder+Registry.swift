@@ -27,15 +27,21 @@ extension EncoderRegistry {
     /// in `MiniLMEncoder.folder(for: context)`. Otherwise `hashed` stays the default, and `minilm` can
     /// still be chosen, failing with the name of the missing file.
     ///
-    /// The classifiers shipped in the binary (`handwritten-digits`, `spoken-digits`) are encoders of their modality;
-    /// so is any model a name finds in the model cache, or a model folder's path.
+    /// The classifiers and generative models shipped in the binary (`handwritten-digits`, `spoken-digits`,
+    /// `digits-vae`, …) are encoders of their modality; so is any model a name finds in the model cache, or a model
+    /// folder's path.
     public static func withModels(_ context: EncoderContext = EncoderContext()) -> EncoderRegistry {
         var registry = EncoderRegistry.builtIn
         let present = (try? ModelFiles(folder: MiniLMEncoder.folder(for: context))) != nil
         registry.register(MiniLMEncoder.registration(for: context), asDefault: present)
-        for registration in ClassifierEncoder.shippedRegistrations(context: context) { registry.register(registration) }
+        for registration in ClassifierEncoder.shippedRegistrations(context: context)
+            + GenerativeEncoder.shippedRegistrations(context: context)
+        {
+            registry.register(registration)
+        }
         registry.modelResolver = { name, modality in
-            try ClassifierEncoder.registration(for: name, modality: modality, context: context)
+            try GenerativeEncoder.registration(for: name, modality: modality, context: context)
+                ?? ClassifierEncoder.registration(for: name, modality: modality, context: context)
         }
         return registry
     }
