@@ -248,3 +248,23 @@ void braid_gelu_backward(const float *restrict source, const float *restrict gra
         input_gradient[index] = gradient[index] * (cdf + x * inverse_square_root_two_pi * braid_exp(-0.5f * x * x));
     }
 }
+
+BRAID_DISPATCH
+float braid_binary_cross_entropy_sum(const float *logits, const float *targets, long count) {
+#pragma clang fp reassociate(on)
+    float total = 0;
+    for (long index = 0; index < count; index++) {
+        float x = logits[index];
+        float magnitude = x < 0 ? -x : x;
+        total += (x > 0 ? x : 0) + braid_log1p_exp_negative(magnitude) - x * targets[index];
+    }
+    return total;
+}
+
+BRAID_DISPATCH
+void braid_binary_cross_entropy_backward(const float *restrict logits, const float *restrict targets,
+                                         float *restrict input_gradient, long count, float scale) {
+    for (long index = 0; index < count; index++) {
+        input_gradient[index] = scale * (1 / (1 + braid_exp(-logits[index])) - targets[index]);
+    }
+}

@@ -189,6 +189,9 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsMatch([logits, target]) { Tensor.meanSquaredError($0[0], $0[1]) }
         let labels = Tensor([1, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1], shape: [4, 3])
         assertGradientsMatch([logits]) { Tensor.binaryCrossEntropyWithLogits(logits: $0[0], targets: labels) }
+        // Soft targets (an autoencoder's pixels) take a gradient too.
+        let pixels = randomTensor([4, 3], seed: 41).sigmoid()
+        assertGradientsMatch([logits, pixels]) { Tensor.binaryCrossEntropyWithLogits(logits: $0[0], targets: $0[1]) }
     }
 
     func testAttentionWithMasks() {

@@ -89,6 +89,13 @@ void braid_softplus(const float *source, float *target, long count);
 // Softplus's backward: input_gradient = g·sigmoid(x); `input_gradient` must not overlap either.
 void braid_softplus_backward(const float *source, const float *gradient, float *input_gradient, long count);
 
+// Σ softplus(x) − x·y over `count` logits x and targets y, summed in any order: binary cross-entropy on logits.
+float braid_binary_cross_entropy_sum(const float *logits, const float *targets, long count);
+
+// Binary cross-entropy's logit gradient: input_gradient = scale·(sigmoid(x) − y); must not overlap either.
+void braid_binary_cross_entropy_backward(const float *logits, const float *targets, float *input_gradient, long count,
+                                         float scale);
+
 // One Adam step over `count` parameters (Kingma & Ba, 2015; PyTorch's update order): with d = g + l2·p,
 // p ← p·decay, m ← β₁m + (1 − β₁)d, v ← β₂v + (1 − β₂)d², p ← p − rate·(m/c₁)/(√(v/c₂) + ε). AdamW passes its
 // decoupled decay as `decay` = 1 − rate·λ and l2 = 0; L2-regularised Adam passes decay = 1 and l2 = λ.

@@ -24,8 +24,12 @@ enum MiniLMReference {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
+    /// The reference rows; skips the calling test on a clone without `../shared` beside it.
     static func rows() throws -> [Row] {
         let url = packageRoot.appending(path: "../shared/reference/minilm_reference.jsonl").standardizedFileURL
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw XCTSkip("\(url.path) is missing (a clone without ../shared): the MiniLM parity is not measured")
+        }
         let text = try String(contentsOf: url, encoding: .utf8)
         return try text.split(separator: "\n").map { line in
             try JSONDecoder().decode(Row.self, from: Data(line.utf8))
