@@ -176,15 +176,16 @@ final class ShippedGenerativeModelTests: XCTestCase {
         }
         XCTAssertEqual(labels.count, 1000)
         let confident = labels.filter { $0.1 >= 0.9 }
-        // The figure the README states (scripts/judge-samples, the same seed): the goal of 90% is not met yet,
-        // so this holds the stated figure, not the goal.
+        // The shipped classifier's verdict as scripts/judge-samples states it (the same seed). The 90% goal is measured
+        // by the script with a judge trained without label smoothing (samples.json: 92.5%), which takes minutes to
+        // train; the shipped one, trained with smoothing 0.1, rarely says more than 0.93 even of MNIST's own digits.
         struct Judgement: Decodable {
             let confidentShare: Double
             enum CodingKeys: String, CodingKey { case confidentShare = "confident_share" }
         }
         let stated = try JSONDecoder().decode(
             Judgement.self,
-            from: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/digits-vqvae/samples.json")))
+            from: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/digits-vqvae/samples-handwritten-digits.json")))
         XCTAssertEqual(Double(confident.count) / 1000, stated.confidentShare, accuracy: 0.005)
         XCTAssertEqual(Set(confident.map(\.0)).count, 10, "every digit appears")
     }
