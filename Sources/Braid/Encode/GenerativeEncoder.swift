@@ -15,13 +15,42 @@ struct GenerativeEncoder: Encoder {
         return try model.embed(inputs)
     }
 
-    /// A registration for each generative model shipped in the binary, found by name as ``ModelLocator`` finds it.
+    /// A registration for each generative model shipped in the binary, found by name as ``ModelLocator`` finds it;
+    /// listing them reads their `config.json` only, and a model's weights load when it is chosen.
     static func shippedRegistrations(context: EncoderContext) -> [EncoderRegistration] {
         ModelLocator.shippedNames.compactMap { name in
             guard let folder = try? ModelLocator.folder(for: name, modelsDirectory: context.modelsDirectory),
-                (try? folder.isGenerative) == true, let model = try? GenerativeModel(folder: folder)
+                (try? folder.isGenerative) == true, let header = try? folder.json(Header.self, from: "config.json")
             else { return nil }
-            return registration(model, summary: "shipped \(model.architecture.rawValue)")
+            return EncoderRegistration(
+                name: name, modality: .image, dimension: header.embeddingSize,
+                summary: "shipped \(header.architecture.rawValue); \(describe(header.architecture))",
+                make: { _ in GenerativeEncoder(model: try GenerativeModel(folder: folder)) })
+        }
+    }
+
+    /// What a model folder's `config.json` says of its embedding, without its weights.
+    private struct Header: Decodable {
+        struct Network: Decodable {
+            let inputSize: Int?
+            let codeSize: Int?
+            let latentSize: Int?
+            enum CodingKeys: String, CodingKey {
+                case inputSize = "input_size"
+                case codeSize = "code_size"
+                case latentSize = "latent_size"
+            }
+        }
+        let architecture: GenerativeArchitecture
+        let network: Network
+
+        /// As ``GenerativeNetwork/embeddingSize``.
+        var embeddingSize: Int {
+            switch architecture {
+            case .autoencoder: network.codeSize ?? 0
+            case .vae: network.latentSize ?? 0
+            case .vqvae: (network.codeSize ?? 0) * ((network.inputSize ?? 0) / 4) * ((network.inputSize ?? 0) / 4)
+            }
         }
     }
 
@@ -42,14 +71,16 @@ struct GenerativeEncoder: Encoder {
     }
 
     private static func registration(_ model: GenerativeModel, summary: String) -> EncoderRegistration {
-        let what =
-            switch model.architecture {
-            case .autoencoder: "its code"
-            case .vae: "its posterior mean µ"
-            case .vqvae: "its quantised 7×7 grid, flattened"
-            }
-        return EncoderRegistration(
-            name: model.name, modality: .image, dimension: model.embeddingSize, summary: "\(summary); \(what)",
-            make: { _ in GenerativeEncoder(model: model) })
+        EncoderRegistration(
+            name: model.name, modality: .image, dimension: model.embeddingSize,
+            summary: "\(summary); \(describe(model.architecture))", make: { _ in GenerativeEncoder(model: model) })
+    }
+
+    private static func describe(_ architecture: GenerativeArchitecture) -> String {
+        switch architecture {
+        case .autoencoder: "its code"
+        case .vae: "its posterior mean µ"
+        case .vqvae: "its quantised 7×7 grid, flattened"
+        }
     }
 }

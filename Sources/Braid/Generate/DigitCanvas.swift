@@ -14,8 +14,7 @@ struct DigitCanvas: Sendable, Equatable {
     func pixels(of media: Media, encoder: String) throws -> [Float] {
         if case .image(let image) = media, image.width == side, image.height == side, image.channels == 1 {
             let pixels = image.floatSamples
-            let border = (0..<side).flatMap { [pixels[$0], pixels[(side - 1) * side + $0], pixels[$0 * side]] }
-            if border.reduce(0, +) / Float(border.count) < 0.5 { return pixels }
+            if DigitImageFrontEnd.borderMedian(pixels, width: side, height: side) <= 0.5 { return pixels }
         }
         return try frontEnd.example(from: media, encoder: encoder)
     }

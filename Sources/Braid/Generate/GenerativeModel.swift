@@ -105,17 +105,21 @@ public final class GenerativeModel: Sendable {
         let inputs = try canvases([start, end])
         let fractions = (0..<steps).map { Float($0) / Float(max(1, steps - 1)) }
         return withNoGrad {
+            // Evenly spaced mixtures of the two rows of `ends`, (2, W) -> (steps, W).
+            func mixtures(_ ends: [Float]) -> [Float] {
+                let width = ends.count / 2
+                return fractions.flatMap { t in (0..<width).map { (1 - t) * ends[$0] + t * ends[width + $0] } }
+            }
+            let width = network.embeddingSize
             switch network.body {
-            case .autoencoder, .vae:
-                let latents = network.embed(inputs).scalars
-                let width = latents.count / 2
-                let mixed = fractions.flatMap { t in (0..<width).map { (1 - t) * latents[$0] + t * latents[width + $0] } }
-                return images(network.decode(latents: Tensor(mixed, shape: [steps, width]))!)
+            case .autoencoder(let autoencoder):
+                return images(autoencoder.decode(Tensor(mixtures(network.embed(inputs).scalars), shape: [steps, width])))
+            case .vae(let vae):
+                return images(vae.decode(Tensor(mixtures(network.embed(inputs).scalars), shape: [steps, width])))
             case .vqvae(let vqvae):
-                let grids = vqvae.encode(inputs).scalars
-                let size = grids.count / 2
-                let mixed = fractions.flatMap { t in (0..<size).map { (1 - t) * grids[$0] + t * grids[size + $0] } }
-                let z = Tensor(mixed, shape: [steps, vqvae.configuration.codeSize, vqvae.gridSide, vqvae.gridSide])
+                let z = Tensor(
+                    mixtures(vqvae.encode(inputs).scalars),
+                    shape: [steps, vqvae.configuration.codeSize, vqvae.gridSide, vqvae.gridSide])
                 return images(vqvae.decode(codes: vqvae.quantize(z).codes))
             }
         }

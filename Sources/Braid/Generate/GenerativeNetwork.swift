@@ -59,7 +59,7 @@ struct GenerativeNetwork: Sendable {
     }
 
     let body: Body
-    private(set) var canvas: DigitCanvas
+    let canvas: DigitCanvas
     let corruption: Corruption?
     /// The VQ-VAE's learned prior, when its folder has one.
     let prior: CodePrior?
@@ -86,9 +86,12 @@ struct GenerativeNetwork: Sendable {
         }
     }
 
-    private init(body: Body, corruption: Corruption?, scope: WeightScope, prior: CodePrior? = nil) throws {
+    private init(
+        body: Body, corruption: Corruption?, scope: WeightScope, canvas: DigitCanvas = DigitCanvas(),
+        prior: CodePrior? = nil
+    ) throws {
         self.body = body
-        canvas = DigitCanvas()
+        self.canvas = canvas
         self.corruption = corruption
         self.prior = prior
         if case .vqvae(let network) = body,
@@ -122,28 +125,22 @@ struct GenerativeNetwork: Sendable {
             let configuration = try configuration(DenseAutoencoder.Configuration.self)
             return try GenerativeNetwork(
                 body: .autoencoder(DenseAutoencoder(configuration: configuration.network, scope: scope)),
-                corruption: configuration.corruption, scope: scope
-            ).drawn(on: configuration.frontEnd)
+                corruption: configuration.corruption, scope: scope,
+                canvas: DigitCanvas(frontEnd: configuration.frontEnd))
         case .vae:
             let configuration = try configuration(VariationalAutoencoder.Configuration.self)
             return try GenerativeNetwork(
                 body: .vae(VariationalAutoencoder(configuration: configuration.network, scope: scope)),
-                corruption: configuration.corruption, scope: scope
-            ).drawn(on: configuration.frontEnd)
+                corruption: configuration.corruption, scope: scope,
+                canvas: DigitCanvas(frontEnd: configuration.frontEnd))
         case .vqvae:
             let configuration = try configuration(VQVAE.Configuration.self)
             let prior = try loadsPrior ? folder.subfolder("prior").map(CodePrior.init(folder:)) : nil
             return try GenerativeNetwork(
                 body: .vqvae(VQVAE(configuration: configuration.network, scope: scope)),
-                corruption: configuration.corruption, scope: scope, prior: prior
-            ).drawn(on: configuration.frontEnd)
+                corruption: configuration.corruption, scope: scope,
+                canvas: DigitCanvas(frontEnd: configuration.frontEnd), prior: prior)
         }
-    }
-
-    private func drawn(on frontEnd: DigitImageFrontEnd) -> GenerativeNetwork {
-        var copy = self
-        copy.canvas = DigitCanvas(frontEnd: frontEnd)
-        return copy
     }
 
     var architecture: GenerativeArchitecture {
@@ -214,17 +211,6 @@ struct GenerativeNetwork: Sendable {
             case .vqvae(let network):
                 return network.decodeLogits(network.quantize(network.encode(inputs)).quantized).sigmoid()
                     .reshaped([count, -1])
-            }
-        }
-    }
-
-    /// Decodes latent vectors (the AE's codes, the VAE's z), (B, latent) -> pixels (B, P).
-    func decode(latents: Tensor) -> Tensor? {
-        withNoGrad {
-            switch body {
-            case .autoencoder(let network): network.decode(latents)
-            case .vae(let network): network.decode(latents)
-            case .vqvae: nil
             }
         }
     }

@@ -178,10 +178,7 @@ final class LogMelEncoderTests: XCTestCase {
 
     /// Takes 0-2 of digits 0-9 from two FSDD speakers: recordings of the same digit should be nearer on average.
     func test_given_spoken_digits_then_same_digit_pairs_are_closer_than_different_digit_pairs() throws {
-        let folder = EncodeTestSupport.fsddRecordings
-        guard FileManager.default.fileExists(atPath: folder.path) else {
-            throw XCTSkip("FSDD not found at \(folder.path)")
-        }
+        let folder = try EncodeTestSupport.fsddRecordings()
         var embedded: [(digit: Int, vector: [Float])] = []
         for speaker in ["jackson", "theo"] {
             for digit in 0..<10 {

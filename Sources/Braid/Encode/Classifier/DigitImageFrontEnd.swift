@@ -57,7 +57,7 @@ struct DigitImageFrontEnd: Codable, Sendable, Equatable {
     }
 
     /// The median of the one-pixel border (step 2).
-    private static func borderMedian(_ grey: [Float], width: Int, height: Int) -> Float {
+    static func borderMedian(_ grey: [Float], width: Int, height: Int) -> Float {
         var border: [Float] = []
         for x in 0..<width { border += [grey[x], grey[(height - 1) * width + x]] }
         for y in 0..<height { border += [grey[y * width], grey[y * width + width - 1]] }
