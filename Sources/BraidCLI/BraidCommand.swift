@@ -17,7 +17,7 @@ struct BraidCommand: AsyncParsableCommand {
               braid run pipelines/embed-folder.yaml recordings/
             """,
         subcommands: [
-            Embed.self, Classify.self, Train.self, Eval.self, Reconstruct.self, Denoise.self, Sample.self,
+            Embed.self, Caption.self, Classify.self, Train.self, Eval.self, Reconstruct.self, Denoise.self, Sample.self,
             Interpolate.self, Score.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self,
         ])
 }

@@ -29,7 +29,7 @@ enum PipelineRun {
             Diagnostics.report(error)
             throw ExitCode.failure
         }
-        let statistics = options.stats ? PipelineStatistics(stageNames: EmbedPipeline.stageNames) : nil
+        let statistics = options.stats ? PipelineStatistics(stageNames: pipeline.stageNames) : nil
         let progress = ProgressBar(total: nil, quiet: options.quiet)
         let work = Task {
             try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress)

@@ -53,6 +53,19 @@ SYMBOL(braid_shipped_files):
     shipped "digits-vqvae/prior/config.json"
     shipped "digits-vqvae/prior/model.safetensors"
     shipped "digits-vqvae/prior/training.json"
+    shipped "digit-captions/config.json"
+    shipped "digit-captions/tokenizer.json"
+    shipped "digit-captions/model.safetensors"
+    shipped "digit-captions/training.json"
+    shipped "digits-fusion-early/config.json"
+    shipped "digits-fusion-early/model.safetensors"
+    shipped "digits-fusion-early/training.json"
+    shipped "digits-fusion-late/config.json"
+    shipped "digits-fusion-late/model.safetensors"
+    shipped "digits-fusion-late/training.json"
+    shipped "digits-fusion-cross/config.json"
+    shipped "digits-fusion-cross/model.safetensors"
+    shipped "digits-fusion-cross/training.json"
 
     TABLE_SECTION
     .global SYMBOL(braid_shipped_files_end)

@@ -59,6 +59,8 @@ final class FFmpegInput {
             throw DecodeError(id, .notA(.video, because: "it is text"))
         case .decoded:
             throw DecodeError(id, .notA(.video, because: "it is already decoded"))
+        case .parts:
+            throw DecodeError(id, .notA(.video, because: "it is an item of several parts"))
         }
         format = avformat_alloc_context()
         if io != nil {

@@ -30,6 +30,7 @@ public struct MediaDecoder: Sendable {
         switch item.source {
         case .decoded:
             throw DecodeError(item.id, .unsupported("the item holds decoded media, which has no file format"))
+        case .parts: throw Self.severalParts(item.id)
         case .text: return .text
         case .bytes(let bytes): head = Array(bytes.prefix(Self.probeLength))
         case .stream(let stream):
@@ -79,6 +80,7 @@ public struct MediaDecoder: Sendable {
         switch item.source {
         case .text(let string): return .text(Text(string: string, encoding: .utf8))
         case .decoded(let media): return media
+        case .parts: throw Self.severalParts(item.id)
         case .file, .bytes, .stream: break
         }
         switch try sniff(item) {
@@ -137,6 +139,7 @@ public struct MediaDecoder: Sendable {
         case .bytes(let bytes): return bytes
         case .text(let string): return Array(string.utf8)
         case .decoded: throw DecodeError(item.id, .unsupported("the item holds decoded media, not bytes"))
+        case .parts: throw Self.severalParts(item.id)
         case .file(let path): return try FileBytes.readAll(path: path, id: item.id, limit: options.maxFileBytes)
         case .stream(let stream):
             let limit = options.maxFileBytes
@@ -152,6 +155,12 @@ public struct MediaDecoder: Sendable {
     private func seekable(_ item: Item) throws(DecodeError) -> Item.Source {
         guard case .stream = item.source else { return item.source }
         return .bytes(try bytes(of: item))
+    }
+
+    /// An item of several parts reached a job that takes one medium per item.
+    static func severalParts(_ id: String) -> DecodeError {
+        DecodeError(
+            id, .unsupported("an item of several parts (image and audio): fuse it ('--fuse', 'braid caption')"))
     }
 
     private static func reading<Value>(_ id: String, _ body: () throws(InputError) -> Value) throws(DecodeError)

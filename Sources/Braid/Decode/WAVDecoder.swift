@@ -135,6 +135,8 @@ final class WAVReader {
             throw DecodeError(id, .notA(.wav, because: "it is text"))
         case .decoded:
             throw DecodeError(id, .notA(.wav, because: "it is already decoded"))
+        case .parts:
+            throw DecodeError(id, .notA(.wav, because: "it is an item of several parts"))
         case .stream:
             throw DecodeError(id, .unsupported("libsndfile needs a file or bytes in memory, not a one-pass stream"))
         }

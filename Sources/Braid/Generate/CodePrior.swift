@@ -29,33 +29,12 @@ struct CodePrior: Sendable {
         }
     }
 
-    /// One pre-norm transformer layer.
-    struct Block: Sendable {
-        let attentionNorm: LayerNorm
-        let attention: MultiHeadAttention
-        let feedForwardNorm: LayerNorm
-        let feedForward: MLP
-
-        init(scope: WeightScope, width: Int, heads: Int) throws {
-            attentionNorm = try LayerNorm(scope: scope.scope("attention_norm"), dimension: width)
-            attention = try MultiHeadAttention(scope: scope.scope("attention"), dimension: width, heads: heads)
-            feedForwardNorm = try LayerNorm(scope: scope.scope("feed_forward_norm"), dimension: width)
-            feedForward = try MLP(scope: scope.scope("feed_forward"), widths: [width, 4 * width, width], activation: .gelu)
-        }
-
-        /// - Parameter x: (B, T, W).
-        func callAsFunction(_ x: Tensor) -> Tensor {
-            let attended = x + attention(attentionNorm(x), mask: .causal)
-            return attended + feedForward(feedForwardNorm(attended))
-        }
-    }
-
     let configuration: Configuration
     /// (K + max(1, classes), W): the codes, then the start tokens.
     let tokenEmbedding: Tensor
     /// (G·G, W).
     let positionEmbedding: Tensor
-    let blocks: [Block]
+    let blocks: [TransformerBlock]
     let norm: LayerNorm
     let head: Linear
 
@@ -69,7 +48,7 @@ struct CodePrior: Sendable {
         positionEmbedding = try scope.parameter(
             "position_embedding", shape: [configuration.length, width], initializer: .normal(standardDeviation: 0.02))
         blocks = try (0..<configuration.layers).map { index in
-            try Block(scope: scope.scope("blocks.\(index)"), width: width, heads: configuration.heads)
+            try TransformerBlock(scope: scope.scope("blocks.\(index)"), width: width, heads: configuration.heads)
         }
         norm = try LayerNorm(scope: scope.scope("norm"), dimension: width)
         head = try Linear(scope: scope.scope("head"), inFeatures: width, outFeatures: configuration.codebookSize)
@@ -92,7 +71,7 @@ struct CodePrior: Sendable {
         let embedded =
             tokenEmbedding.gatheringRows(tokens, indexShape: [starts.count, length])
             + positionEmbedding.sliced(axis: 0, 0..<length)
-        let hidden = blocks.reduce(embedded) { x, block in block(x) }
+        let hidden = blocks.reduce(embedded) { x, block in block(x, mask: .causal) }
         return head(norm(hidden))
     }
 

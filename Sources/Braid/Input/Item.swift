@@ -11,6 +11,23 @@ public struct Item: Sendable, Equatable {
         case stream(ByteStream)
         /// Media its input already decoded (an IDX record's pixels), passed through the decode stage as it is.
         case decoded(Media)
+        /// The parts of one multimodal item (a record's `image` and `audio`), each decoded on its own and joined by
+        /// the Fuse stage.
+        case parts([Part])
+    }
+
+    /// One part of a multimodal item: the modality it must decode to and where its bytes come from.
+    public struct Part: Sendable, Equatable {
+        public let modality: Modality
+        /// The part's file or other name, which its errors carry.
+        public let name: String
+        public let source: Source
+
+        public init(modality: Modality, name: String, source: Source) {
+            self.modality = modality
+            self.name = name
+            self.source = source
+        }
     }
 
     /// The relative path, the tar member name, `stdin`, a line number or a record's own id.

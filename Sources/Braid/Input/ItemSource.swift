@@ -32,6 +32,8 @@ public struct ItemSource: AsyncSequence, Sendable {
         case records(String)
         /// `--idx FILE`: the images of an IDX file, labelled by its labels file when one is given or found.
         case idx(images: String, labels: String?)
+        /// `--image FILE --audio FILE`: one multimodal item of these parts (`-` is stdin), id `image+audio`.
+        case parts(image: String?, audio: String?)
     }
 
     public let origin: Origin
@@ -74,6 +76,7 @@ public struct ItemSource: AsyncSequence, Sendable {
             case .lines(let file): TextLines(reader: try ByteReader(path: file))
             case .records(let file): JSONRecords(reader: try ByteReader(path: file))
             case .idx(let images, let labels): try IDXRecords(images: images, labels: labels)
+            case .parts(let image, let audio): PartArguments(image: image, audio: audio)
             }
         }
     }
@@ -107,6 +110,27 @@ private struct PathArguments: ItemReader {
             }
             walker.push(root: Array(argument.utf8))
         }
+    }
+}
+
+/// `--image`, `--audio`: one item of those parts.
+private struct PartArguments: ItemReader {
+    private var item: Item?
+
+    init(image: String?, audio: String?) {
+        let parts = [(Modality.image, image), (.audio, audio)].compactMap { modality, path in
+            path.map { path in
+                Item.Part(
+                    modality: modality, name: path == "-" ? "stdin" : path,
+                    source: path == "-" ? .stream(.standardInput()) : .file(path: path))
+            }
+        }
+        item = Item(id: parts.map(\.name).joined(separator: "+"), source: .parts(parts))
+    }
+
+    mutating func next() throws(InputError) -> Result<Item, ItemFailure>? {
+        defer { item = nil }
+        return item.map { .success($0) }
     }
 }
 

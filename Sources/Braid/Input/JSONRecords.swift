@@ -2,6 +2,9 @@ import Foundation
 
 /// `--records FILE|-`: JSON lines as `llm embed-multi` takes them, `{"id": …, "text": …}` for a text or
 /// `{"id": …, "path": …}` for a file (read by its decoder; a relative path is relative to the working directory).
+/// A multimodal item names its parts' files instead: `{"id": …, "image": …, "audio": …}` (either may be left
+/// out), or `{"id": …, "video": …}` for a video's frames and soundtrack; `caption`, a pair's caption, is its label
+/// when it has no `label` (the target a caption model trains on).
 ///
 /// `id` may be a string or a number (`7` → `"7"`, `1.5` → `"1.5"`); so may `label`, the item's class for training
 /// and evaluation (`{"path": "a.png", "label": 7}`); other keys are ignored. Without an `id`, a `path` is its own id. Blank lines are
@@ -12,7 +15,11 @@ struct JSONRecords {
         let id: Scalar?
         let text: String?
         let path: String?
+        let image: String?
+        let audio: String?
+        let video: String?
         let label: Scalar?
+        let caption: String?
     }
 
     /// A string, or a number written as text.
@@ -71,19 +78,31 @@ struct JSONRecords {
         } catch {
             return .failure(ItemFailure(id: String(lineNumber), message: "\(place): \(Self.reason(error))"))
         }
-        guard let id = record.id?.text ?? record.path else {
+        guard let id = record.id?.text ?? record.path ?? record.video ?? record.image ?? record.audio else {
             return .failure(ItemFailure(id: String(lineNumber), message: "\(place): record has no \"id\""))
         }
-        let label = record.label?.text
-        switch (record.text, record.path) {
-        case (let text?, nil):
-            return .success(Item(id: id, source: .text(text), label: label))
-        case (nil, let path?):
-            return .success(Item(id: id, source: .file(path: path), label: label))
-        case (.some, .some):
-            return .failure(ItemFailure(id: id, message: "\(place): record has both \"text\" and \"path\""))
-        case (nil, nil):
-            return .failure(ItemFailure(id: id, message: "\(place): record has neither \"text\" nor \"path\""))
+        let label = record.label?.text ?? record.caption
+        let parts = [(Modality.image, record.image), (.audio, record.audio)].compactMap { modality, path in
+            path.map { Item.Part(modality: modality, name: $0, source: .file(path: $0)) }
+        }
+        let forms = [
+            record.text.map { Item.Source.text($0) }, record.path.map { .file(path: $0) },
+            record.video.map { .parts([Item.Part(modality: .video, name: $0, source: .file(path: $0))]) },
+            parts.isEmpty ? nil : .parts(parts),
+        ].compactMap { $0 }
+        switch forms.count {
+        case 1:
+            return .success(Item(id: id, source: forms[0], label: label))
+        case 0:
+            return .failure(
+                ItemFailure(
+                    id: id, message: "\(place): record has none of \"text\", \"path\", \"image\", \"audio\", \"video\""))
+        default:
+            return .failure(
+                ItemFailure(
+                    id: id,
+                    message:
+                        "\(place): record mixes \"text\", \"path\", \"video\" and parts (\"image\", \"audio\"): give one"))
         }
     }
 }

@@ -30,6 +30,20 @@ struct JSONLine {
         bytes += Self.number(float).utf8
     }
 
+    /// Appends an array of strings.
+    mutating func append(key: String, strings: [String]) {
+        appendKey(key)
+        bytes.append(UInt8(ascii: "["))
+        for (position, string) in strings.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            var element = JSONLine()
+            element.append(key: "", string: string)
+            // `{"":"…"` -> `"…"`: the string as the encoder of values writes it.
+            bytes += element.bytes.dropFirst(4)
+        }
+        bytes.append(UInt8(ascii: "]"))
+    }
+
     /// Appends an array of finished objects.
     mutating func append(key: String, objects: [JSONLine]) {
         appendKey(key)

@@ -39,6 +39,8 @@ public struct EmbedJob: Sendable, Equatable {
     public var threads: Int?
     /// The Generate stage that takes the encode stage's place, when the pipeline file declares one.
     public var generation: GenerationSpec?
+    /// The Fuse stage that joins the parts of multimodal items, when the pipeline file declares one.
+    public var fusion: FusionSpec?
 
     public init(
         origin: ItemSource.Origin,

@@ -2,10 +2,12 @@ import BraidTensor
 import Foundation
 import Synchronization
 
-/// Runs an ``EmbedJob``: Input -> Decode -> Encode -> Output, each stage behind a bounded buffer.
+/// Runs an ``EmbedJob``: Input -> Decode -> Encode -> Output, each stage behind a bounded buffer; a multimodal job
+/// (``MultimodalWork``) adds a Fuse stage and, for captions, a Generate stage.
 ///
 /// ```
 ///  ItemSource ──▶ skip (shard, resume) ──▶ decode ×jobs ─[buffer]─▶ encode ×jobs, in batches ─[buffer]─▶ JSONL
+///                                                   multimodal: ─▶ fuse, in batches ─[buffer]─▶ generate ─[buffer]─▶
 /// ```
 ///
 /// Items come out in input order whatever finishes first. A failed item becomes an error line on the error
@@ -20,11 +22,25 @@ public struct EmbedPipeline: Sendable {
         public var skipped: Int
     }
 
-    /// The stage names `statistics` must be created with: `PipelineStatistics(stageNames: EmbedPipeline.stageNames)`.
-    public static let stageNames = ["input", "decode", "encode", "output"]
+    /// The stage names `statistics` must be created with: `PipelineStatistics(stageNames: pipeline.stageNames)`.
+    public var stageNames: [String] {
+        switch work {
+        case .single: ["input", "decode", "encode", "output"]
+        case .multimodal(let work):
+            ["input", "decode", "encode", "fuse"] + (work.generator == nil ? [] : ["generate"]) + ["output"]
+        }
+    }
+
+    /// What follows the Decode stage.
+    private enum Work: Sendable {
+        /// One medium per item, one stage that makes each batch's lines (embedding, classifying, reconstructing).
+        case single(any EncodeWork)
+        /// Items of several parts: Encode, Fuse and maybe Generate.
+        case multimodal(MultimodalWork)
+    }
 
     public let job: EmbedJob
-    private let work: any EncodeWork
+    private let work: Work
 
     /// Builds the encoders the job names up front, so a missing model fails the run before any item is read;
     /// a modality's default encoder is built when its first item arrives, so a folder of images never loads a
@@ -43,12 +59,22 @@ public struct EmbedPipeline: Sendable {
 
     /// A pipeline whose encode stage does `work` instead of embedding (``Classification``, for `braid classify`).
     public init(job: EmbedJob, work: any EncodeWork) {
+        self.init(job: job, stages: .single(work))
+    }
+
+    /// A pipeline of multimodal items: each item's parts are encoded, fused, and captioned or written as fused
+    /// embeddings.
+    public init(job: EmbedJob, multimodal work: MultimodalWork) {
+        self.init(job: job, stages: .multimodal(work))
+    }
+
+    private init(job: EmbedJob, stages: Work) {
         var job = job
         let threads = job.threads ?? ProcessInfo.processInfo.activeProcessorCount
         ThreadBudget.setComputeThreads(max(1, threads / max(1, job.encodeStage.jobs)))
         job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
         self.job = job
-        self.work = work
+        self.work = stages
     }
 
     /// Streams every item through the stages and writes one line per item.
@@ -65,31 +91,52 @@ public struct EmbedPipeline: Sendable {
         let shard = job.shard
         let skipped = SkipCounter()
         let decoder = MediaDecoder(options: job.decoding)
-        let work = self.work
         let selected = ItemSource(job.origin, filter: job.filter).filter { record in
             let keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
             if !keep { skipped.add() }
             return keep
-        }
-        let decoded = selected.measured(by: statistics?.stage("input")).itemStage(
-            jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
-        ) { item in
-            DecodedItem(item: item, media: try decoder.decode(item, reducer: work.audioReducer(for:)))
-        }
-        let encoded = decoded.batchedItemStage(
-            batchSize: job.batchSize, jobs: job.encodeStage.jobs, bufferSize: job.encodeStage.buffer,
-            statistics: statistics?.stage("encode")
-        ) { batch in
-            try work.lines(for: batch)
-        }
+        }.measured(by: statistics?.stage("input"))
         let sink = EmbeddingSink(
             output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
-        return Summary(output: try await sink.drain(encoded), skipped: skipped.value)
+        let (batchSize, encodeStage) = (job.batchSize, job.encodeStage)
+        func batched<Records: AsyncSequence & Sendable, Value: Identifiable & Sendable, Output: Sendable>(
+            _ records: Records, stage: String, _ transform: @escaping @Sendable ([Value]) throws -> [Output]
+        ) -> some AsyncSequence<Result<Output, ItemFailure>, any Error> & Sendable
+        where Records.Element == Result<Value, ItemFailure>, Value.ID == String {
+            records.batchedItemStage(
+                batchSize: batchSize, jobs: encodeStage.jobs, bufferSize: encodeStage.buffer,
+                statistics: statistics?.stage(stage), transform)
+        }
+        let summary: EmbeddingSink.Summary
+        switch work {
+        case .single(let work):
+            let decoded = selected.itemStage(
+                jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
+            ) { item in
+                DecodedItem(item: item, media: try decoder.decode(item, reducer: work.audioReducer(for:)))
+            }
+            summary = try await sink.drain(batched(decoded, stage: "encode", work.lines(for:)))
+        case .multimodal(let work):
+            let decoded = selected.itemStage(
+                jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
+            ) { item in
+                DecodedParts(item: item, parts: try decoder.decodeParts(item))
+            }
+            let fused = batched(batched(decoded, stage: "encode", work.fusion.encode), stage: "fuse", work.fusion.fuse)
+            if let generator = work.generator {
+                summary = try await sink.drain(batched(fused, stage: "generate", generator.lines(for:)))
+            } else {
+                let name = work.fusion.name
+                summary = try await sink.drain(fused.map { $0.map { RenderedLine(FusedEmbeddingRecord(item: $0, model: name)) } })
+            }
+        }
+        return Summary(output: summary, skipped: skipped.value)
     }
 
-    /// What the encode stage makes of a batch.
+    /// What the encode stage of a one-medium pipeline makes of a batch (`braid bench pipeline`).
     public func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
-        try work.lines(for: batch)
+        guard case .single(let work) = work else { throw MediaDecoder.severalParts(batch.first?.id ?? "batch") }
+        return try work.lines(for: batch)
     }
 }
 

@@ -22,12 +22,15 @@ import Yams
 ///   batch: 32
 ///   jobs: 1
 ///   buffer: 4
+/// fuse:                      # items of several parts (records {"id","image","audio"}, videos) are fused
+///   model: cross             # early, late, cross, or a fusion model's folder
 /// generate:                  # instead of encode: a generative model redraws or scores each image
 ///   model: digits-ae
-///   job: reconstruct         # reconstruct, denoise or score
+///   job: reconstruct         # reconstruct, denoise, score, or caption (multimodal items)
 ///   out_dir: recon/          # reconstruct and denoise: one PNG per input
 ///   add_noise: false
 ///   seed: 0
+///   beam: 3                  # caption
 /// output:
 ///   resume: out.jsonl        # skip ids already there, append the rest
 ///   shard: 0/4
@@ -160,7 +163,7 @@ private struct SpecReader {
 
     func job(_ root: Node) throws(PipelineSpecError) -> EmbedJob {
         let top = try mapping(
-            root, "pipeline", allowed: ["input", "decode", "encode", "generate", "output", "threads"])
+            root, "pipeline", allowed: ["input", "decode", "encode", "fuse", "generate", "output", "threads"])
         guard let inputNode = top["input"] else { throw fail(root, "the pipeline has no 'input' section") }
         let input = try mapping(
             inputNode, "input",
@@ -189,6 +192,22 @@ private struct SpecReader {
                 throw fail(node, "a pipeline either encodes ('encode: encoders') or generates ('generate'), not both")
             }
             job.generation = try readGenerate(node)
+        }
+        if let node = top["fuse"] {
+            if let encode = top["encode"], encode.mapping?.keys.contains(where: { $0.string == "encoders" }) == true {
+                throw fail(node, "a pipeline either encodes one medium ('encode: encoders') or fuses parts ('fuse'), not both")
+            }
+            let fuse = try mapping(node, "fuse", allowed: ["model"])
+            guard let model = fuse["model"] else { throw fail(node, "'fuse' needs a 'model'") }
+            job.fusion = FusionSpec(model: try string(model, "model"))
+            if let generation = job.generation, generation.job != .caption {
+                throw fail(node, "'fuse' goes with 'generate: {job: caption}' or alone, not with '\(generation.job.rawValue)'")
+            }
+            if let generation = job.generation, generation.job == .caption, generation.model != job.fusion?.model {
+                throw fail(
+                    model,
+                    "the caption model '\(generation.model)' fuses the parts itself: name it here or drop 'fuse'")
+            }
         }
         if let node = top["output"] {
             let output = try mapping(node, "output", allowed: ["resume", "shard"])
@@ -238,7 +257,8 @@ private struct SpecReader {
     }
 
     func readGenerate(_ node: Node) throws(PipelineSpecError) -> GenerationSpec {
-        let generate = try mapping(node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed"])
+        let generate = try mapping(
+            node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed", "beam"])
         guard let modelNode = generate["model"] else { throw fail(node, "'generate' needs a 'model'") }
         var job = GenerationSpec.Job.reconstruct
         if let value = generate["job"] {
@@ -253,8 +273,12 @@ private struct SpecReader {
         if let value = generate["out_dir"] { spec.outDir = try string(value, "out_dir") }
         if let value = generate["add_noise"] { spec.addNoise = try bool(value, "add_noise") }
         if let value = generate["seed"] { spec.seed = UInt64(try int(value, "seed", minimum: 0)) }
+        if let value = generate["beam"] {
+            guard job == .caption else { throw fail(value, "'beam' is for 'job: caption'") }
+            spec.beam = try int(value, "beam", minimum: 1)
+        }
         switch (job, spec.outDir) {
-        case (.score, .some): throw fail(node, "'score' writes JSON lines only: drop 'out_dir'")
+        case (.score, .some), (.caption, .some): throw fail(node, "'\(job.rawValue)' writes JSON lines only: drop 'out_dir'")
         case (.reconstruct, nil), (.denoise, nil): throw fail(node, "'\(job.rawValue)' needs 'out_dir' for its PNGs")
         default: break
         }

@@ -37,8 +37,8 @@ public struct ClassifierEvaluation: Encodable, Sendable {
     ) async throws -> ClassifierEvaluation {
         let examples = try await ExampleSet.load(
             data, split: nil, labels: classifier.labels, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
-            errors: .standardError(), progress: progress
-        ) { media, item in try classifier.example(from: media, id: item.id) }
+            errors: .standardError(), progress: progress,
+            frontEnd: ExampleSet.decoding { media, item in try classifier.example(from: media, id: item.id) })
         let labels = classifier.labels
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: labels.count), count: labels.count)
         var groups: [String: (correct: Int, count: Int)] = [:]

@@ -43,10 +43,10 @@ public final class ClassifierTraining: TrainingTask {
         switch architecture {
         case .imageCNN:
             let frontEnd = DigitImageFrontEnd()
-            return { media, _ in try frontEnd.example(from: media, encoder: ClassifierNetwork.encoderName) }
+            return ExampleSet.decoding { media, _ in try frontEnd.example(from: media, encoder: ClassifierNetwork.encoderName) }
         case .audioCNN:
             let frontEnd = LogMelFrontEnd()
-            return { media, item in
+            return ExampleSet.decoding { media, item in
                 try frontEnd.example(from: media, id: item.id, encoder: ClassifierNetwork.encoderName)
             }
         }
@@ -58,7 +58,7 @@ public final class ClassifierTraining: TrainingTask {
     /// What the front end keeps of a decoded item between epochs.
     public var frontEnd: ExampleSet.FrontEnd {
         let network = network
-        return { media, item in try network.example(from: media, id: item.id) }
+        return ExampleSet.decoding { media, item in try network.example(from: media, id: item.id) }
     }
 
     public func batch(_ examples: [Example], augment: Bool, seed: UInt64) throws -> Batch {

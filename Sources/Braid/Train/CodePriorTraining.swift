@@ -58,7 +58,7 @@ public final class CodePriorTraining: TrainingTask {
     /// Each image's code grid, as the VQ-VAE assigns it.
     public var frontEnd: ExampleSet.FrontEnd {
         let (vqvae, canvas) = (vqvae, canvas)
-        return { media, _ in
+        return ExampleSet.decoding { media, _ in
             let pixels = try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName)
             let side = canvas.side
             return withNoGrad {

@@ -33,8 +33,13 @@ public typealias ExampleBatch = (index: Int, examples: [Example])
 /// every epoch streams them from the source again through the same stages, shuffled in a seeded window as large as
 /// the cap allows.
 public final class ExampleSet: Sendable {
-    /// Makes an example's values from a decoded item: the model's front end.
-    public typealias FrontEnd = @Sendable (Media, Item) throws -> [Float]
+    /// Makes an example's values from an item, decoding it with the decode stage's decoder: the model's front end.
+    public typealias FrontEnd = @Sendable (Item, MediaDecoder) throws -> [Float]
+
+    /// The front end of a model of one medium: `values` of the item's decoded media.
+    public static func decoding(_ values: @escaping @Sendable (Media, Item) throws -> [Float]) -> FrontEnd {
+        { item, decoder in try values(try decoder.decode(item), item) }
+    }
 
     private enum Storage: Sendable {
         case memory(training: [Example], validation: [Example])
@@ -208,8 +213,7 @@ public final class ExampleSet: Sendable {
         return LabelledData.items(
             from: source.origin, filter: source.filter, rules: source.rules, requiringLabels: source.requiresLabels)
             .itemStage(jobs: decodeJobs, bufferSize: 4 * decodeJobs) { item in
-                let media = try decoder.decode(item)
-                return LoadedExample(id: item.id, label: item.label ?? "", values: try frontEnd(media, item))
+                LoadedExample(id: item.id, label: item.label ?? "", values: try frontEnd(item, decoder))
             }
     }
 

@@ -91,7 +91,9 @@ public struct GenerativeEvaluation: Encodable, Sendable {
         let canvas = network.canvas
         return try await ExampleSet.load(
             data, split: nil, requiringLabels: requiringLabels, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
-            errors: .standardError(), progress: progress
-        ) { media, _ in try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName) }
+            errors: .standardError(), progress: progress,
+            frontEnd: ExampleSet.decoding { media, _ in
+                try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName)
+            })
     }
 }

@@ -46,7 +46,7 @@ public final class GenerativeTraining: TrainingTask {
     /// The canvas of each decoded image.
     public var frontEnd: ExampleSet.FrontEnd {
         let canvas = network.canvas
-        return { media, _ in try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName) }
+        return ExampleSet.decoding { media, _ in try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName) }
     }
 
     public func batch(_ examples: [Example], augment: Bool, seed: UInt64) throws -> Batch {

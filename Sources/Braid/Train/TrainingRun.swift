@@ -34,9 +34,11 @@ public enum TrainingRun {
                 problem: "already holds a training run: continue it with '--resume \(path)', or choose another folder")
         }
         ThreadBudget.setComputeThreads(environment.threads)
-        func examples(frontEnd: @escaping ExampleSet.FrontEnd, requiringLabels: Bool) async throws -> ExampleSet {
+        func examples(frontEnd: @escaping ExampleSet.FrontEnd, requiringLabels: Bool, labels: [String]? = nil)
+            async throws -> ExampleSet
+        {
             try await load(
-                data, labels: nil, requiringLabels: requiringLabels, options: options, environment: environment,
+                data, labels: labels, requiringLabels: requiringLabels, options: options, environment: environment,
                 frontEnd: frontEnd)
         }
         let task: any TrainableModel
@@ -54,8 +56,18 @@ public enum TrainingRun {
             let unconditioned = try CodePriorTraining(vqvae: base, labels: [], options: options)
             loaded = try await examples(frontEnd: unconditioned.frontEnd, requiringLabels: conditioned)
             task = conditioned ? try CodePriorTraining(vqvae: base, labels: loaded.labels, options: options) : unconditioned
+        case .fusion(let architecture, let encoders):
+            let fusion = try FusionTraining(architecture: architecture, encoders: encoders, options: options)
+            loaded = try await examples(frontEnd: fusion.frontEnd, requiringLabels: true, labels: fusion.labels)
+            task = fusion
+        case .caption(let encoders):
+            // The captions are the data's labels, so the first pass over the data finds the vocabulary.
+            let names = try PartEncoders(encoders)
+            loaded = try await examples(frontEnd: PairExample.frontEnd(names), requiringLabels: true)
+            task = try CaptionTraining(encoders: encoders, captions: loaded.labels, options: options)
         }
         try folder.write(json: task.configuration, to: "config.json")
+        for (file, contents) in task.companionFiles { try folder.write(json: contents, to: file) }
         let record = TrainingRecord(
             task: kind.task, architecture: kind.architecture, base: kind.base, data: data, options: options,
             threads: environment.threads,
@@ -106,6 +118,10 @@ public enum TrainingRun {
             requiringLabels = prior.prior.isConditioned
             if !requiringLabels { labels = nil }
             task = prior
+        case TrainingKind.fusionTask:
+            task = try FusionTraining(folder: folder, options: record.options)
+        case TrainingKind.captionTask:
+            task = try CaptionTraining(folder: folder, captions: record.labels, options: record.options)
         default:
             throw TrainingError.checkpoint(
                 path: path, problem: "a '\(record.task)' run, which this Braid does not train")
@@ -170,10 +186,16 @@ public enum TrainingKind: Sendable {
     case generative(GenerativeSettings)
     /// A learned prior over the codes of the VQ-VAE `vqvae` names, conditioned on the data's labels or not.
     case codePrior(vqvae: String, conditioned: Bool)
+    /// A fusion classifier over the outputs of two part encoders.
+    case fusion(FusionArchitecture, encoders: PartEncoders.Names)
+    /// A caption model over the outputs of two part encoders, trained on pairs labelled with their captions.
+    case caption(encoders: PartEncoders.Names)
 
     static let classifierTask = "classifier"
     static let generativeTask = "generative"
     static let codePriorTask = "code-prior"
+    static let fusionTask = "fusion"
+    static let captionTask = "caption"
 
     /// `training.json`'s `task`.
     var task: String {
@@ -181,6 +203,8 @@ public enum TrainingKind: Sendable {
         case .classifier: Self.classifierTask
         case .generative: Self.generativeTask
         case .codePrior: Self.codePriorTask
+        case .fusion: Self.fusionTask
+        case .caption: Self.captionTask
         }
     }
 
@@ -190,6 +214,8 @@ public enum TrainingKind: Sendable {
         case .classifier(let architecture): architecture.rawValue
         case .generative(let settings): settings.architecture.rawValue
         case .codePrior: Self.codePriorTask
+        case .fusion(let architecture, _): architecture.rawValue
+        case .caption: CaptionNetwork.architecture
         }
     }
 
@@ -204,6 +230,12 @@ public enum TrainingKind: Sendable {
 public protocol TrainableModel: TrainingTask {
     var configuration: any Encodable & Sendable { get }
     var frontEnd: ExampleSet.FrontEnd { get }
+    /// Files besides `config.json` that describe the model, by name (a caption model's `tokenizer.json`).
+    var companionFiles: [String: any Encodable & Sendable] { get }
+}
+
+extension TrainableModel {
+    public var companionFiles: [String: any Encodable & Sendable] { [:] }
 }
 
 extension ClassifierTraining: TrainableModel {}

@@ -23,12 +23,21 @@ extension BraidCommand {
                   tar c recordings | braid embed --tar - --include wav
                   braid embed corpus/ --resume out.jsonl          # run again after a crash: skips what is done
                   braid embed corpus/ --shard 0/4 > part0.jsonl   # one of 4 machines
+                  braid embed --image three.png --audio three.wav --fuse cross
+
+                With '--fuse', each item is an image and a sound ('--image'/'--audio', a video, or records                 {"id","image","audio"}), and its line is {"id","encoder","parts","dim","embedding"}: the fused                 embedding of the shipped early, late or cross-attention fusion model, or of a fusion model folder.
                 """)
 
         @OptionGroup(title: "Input") var input: InputOptions
         @OptionGroup(title: "Encoding") var encoding: EncodeOptions
         @OptionGroup(title: "Decoding") var decoding: DecodeOptions
         @OptionGroup(title: "Output") var output: OutputOptions
+
+        @Option(
+            help: ArgumentHelp(
+                "Fuse each item's image and sound with this fusion model: early, late, cross, or a model folder.",
+                valueName: "MODEL"))
+        var fuse: String?
 
         func validate() throws {
             guard input.origin != nil else {
@@ -45,6 +54,7 @@ extension BraidCommand {
                 decoding: decoding.decoderOptions(defaults: EmbedJob.defaultDecoding))
             try encoding.apply(to: &job)
             try output.apply(to: &job)
+            if let fuse { return try await MultimodalRun.fuse(model: fuse, job: job, output: output) }
             try await PipelineRun.execute(job, context: encoding.context, output: output)
         }
     }

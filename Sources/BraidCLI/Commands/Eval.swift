@@ -19,6 +19,12 @@ extension BraidCommand {
                 drawn 10 times per image), a VQ-VAE's mse_per_pixel, perplexity and codes_used; with --knn-index, \
                 knn5_accuracy of the encoder's vectors.
 
+                For a fusion model, on records {"id","image","audio","label"}: {"model","examples","failed",\
+                "corruption","accuracy","image_only","audio_only"}, the last two its encoders' own accuracy on the \
+                same pairs; --corrupt damages every pair first (from a fixed seed), as the robustness table does. \
+                For a caption model, on records {"id","image","audio","caption"}: {"model","examples","failed",\
+                "beam","exact","by_parts","mistakes"}.
+
                 Items that cannot be decoded, or whose label the model does not know, are reported on standard \
                 error, and the exit code is then 1.
 
@@ -27,6 +33,8 @@ extension BraidCommand {
                   braid eval spoken-digits --data ../shared/data/fsdd/recordings --match '_[0-4]\\.wav$'
                   braid eval digits-ae --data ../shared/data/mnist/test-images-idx3-ubyte.gz \\
                       --knn-index ../shared/data/mnist/train-images-idx3-ubyte.gz
+                  braid eval digits-fusion-cross --records fusion-test.jsonl --corrupt image-noise=1,audio-snr=0
+                  braid eval digit-captions --records caption-test.jsonl
                 """)
 
         @Argument(help: "The model: a shipped name, a name in $BRAID_MODELS, or a model folder's path.")
@@ -37,6 +45,15 @@ extension BraidCommand {
                 "Labelled images (an IDX file, folders) whose encoder vectors a k-NN classifier of the data looks up.",
                 valueName: "PATH"))
         var knnIndex: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Damage every pair before a fusion model sees it: image-noise=SIGMA, occlusion=SHARE, audio-snr=DB, drop=image|audio, comma-separated.",
+                valueName: "LIST"))
+        var corrupt: PartCorruption?
+
+        @Option(help: "Beams of a caption model's beam search; 1 decodes greedily.")
+        var beam = 3
 
         @OptionGroup(title: "Data") var data: DataOptions
 
@@ -61,7 +78,19 @@ extension BraidCommand {
                 ThreadBudget.setComputeThreads(threads ?? cores)
                 let folder = try ModelLocator.folder(for: model)
                 let progress = ProgressBar(total: nil, quiet: quiet, unit: "items")
-                if try folder.isGenerative {
+                struct Header: Decodable { let architecture: String? }
+                let architecture = try folder.json(Header.self, from: "config.json").architecture ?? ""
+                if architecture == "caption" {
+                    let captions = try await CaptionEvaluation.evaluate(
+                        CaptionModel(folder: folder), on: data.labelledData, beam: beam, decodeJobs: jobs ?? cores,
+                        progress: progress)
+                    (evaluation, failed) = (captions, captions.failed)
+                } else if FusionArchitecture(rawValue: architecture) != nil {
+                    let fusion = try await FusionEvaluation.evaluate(
+                        Fusion(named: model), on: data.labelledData, corruption: corrupt ?? PartCorruption(),
+                        decodeJobs: jobs ?? cores, progress: progress)
+                    (evaluation, failed) = (fusion, fusion.failed)
+                } else if try folder.isGenerative {
                     var index: LabelledData?
                     if let knnIndex {
                         index = LabelledData()
@@ -91,6 +120,26 @@ extension BraidCommand {
             if failed > 0 {
                 Diagnostics.warn("\(failed) items failed (see the error lines above); the figures leave them out")
                 throw ExitCode.failure
+            }
+        }
+    }
+}
+
+extension PartCorruption: ExpressibleByArgument {
+    /// `image-noise=1,occlusion=0.5,audio-snr=0,drop=image`.
+    public init?(argument: String) {
+        self.init()
+        for setting in argument.split(separator: ",") {
+            let pair = setting.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2 else { return nil }
+            switch pair[0] {
+            case "image-noise": guard let value = Float(pair[1]) else { return nil }; imageNoise = value
+            case "occlusion": guard let value = Float(pair[1]) else { return nil }; imageOcclusion = value
+            case "audio-snr": guard let value = Float(pair[1]) else { return nil }; audioSNR = value
+            case "drop":
+                guard let part = Modality(rawValue: pair[1]), part == .image || part == .audio else { return nil }
+                drop = part
+            default: return nil
             }
         }
     }

@@ -11,11 +11,14 @@ extension BraidCommand {
                 given after the file replace its 'input'. Unknown keys and bad values are reported with their line.
 
                 With a 'generate' section instead of encoders, a generative model redraws (reconstruct, denoise) or \
-                scores each image.
+                scores each image. With a 'fuse' section, or 'generate: {job: caption}', each item is an image and a \
+                sound (records {"id","image","audio"}, or a video): its parts are fused, then captioned or written as \
+                the fused embedding; a '.jsonl' file given after the pipeline file is read as such records.
 
                 Examples:
                   braid run pipelines/embed-folder.yaml photos/ > photos.jsonl
                   braid run pipelines/denoise-digits.yaml scans/ > denoised.jsonl
+                  braid run pipelines/caption.yaml pairs.jsonl > captions.jsonl
                 """)
 
         @Argument(help: "The pipeline file.")
@@ -37,8 +40,12 @@ extension BraidCommand {
                 Diagnostics.report(error)
                 throw ExitCode.failure
             }
-            if !inputs.isEmpty { job.origin = .paths(inputs) }
+            let multimodal = job.fusion != nil || job.generation?.job == .caption
+            if !inputs.isEmpty { job.origin = multimodal ? MultimodalRun.origin(of: inputs) : .paths(inputs) }
             try output.apply(to: &job)
+            if let fusion = job.fusion, job.generation == nil {
+                return try await MultimodalRun.fuse(model: fusion.model, job: job, output: output)
+            }
             if let generation = job.generation {
                 return try await GenerativeRun.run(generation, job: job, output: output)
             }

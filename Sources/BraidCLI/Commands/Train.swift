@@ -16,7 +16,8 @@ extension BraidCommand {
                   braid train vae --data train-images-idx3-ubyte.gz --out runs/vae
                 """,
             subcommands: [
-                Classifier.self, Autoencoder.self, DenoisingAutoencoder.self, VAE.self, VQVAE.self, CodePrior.self,
+                Classifier.self, Autoencoder.self, DenoisingAutoencoder.self, VAE.self, VQVAE.self, CodePrior.self, Fusion.self,
+                Caption.self,
             ])
     }
 }

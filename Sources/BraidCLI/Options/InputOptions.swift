@@ -35,6 +35,16 @@ struct InputOptions: ParsableArguments {
     var idx: String?
 
     @Option(
+        help: ArgumentHelp(
+            "The image part of one multimodal item, with '--audio' ('-': standard input).", valueName: "FILE"))
+    var image: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "The sound part of one multimodal item, with '--image' ('-': standard input).", valueName: "FILE"))
+    var audio: String?
+
+    @Option(
         help: ArgumentHelp("Walk only files with these extensions, comma-separated (e.g. png,wav).", valueName: "EXTS"))
     var include: String?
 
@@ -49,6 +59,7 @@ struct InputOptions: ParsableArguments {
         if let lines { origins.append(.lines(lines)) }
         if let records { origins.append(.records(records)) }
         if let idx { origins.append(.idx(images: idx, labels: nil)) }
+        if image != nil || audio != nil { origins.append(.parts(image: image, audio: audio)) }
         return origins
     }
 
@@ -63,7 +74,10 @@ struct InputOptions: ParsableArguments {
     func validate() throws {
         guard origins.count <= 1 else {
             throw ValidationError(
-                "Give paths or one of '--paths-from', '--tar', '--lines', '--records', '--idx', not several.")
+                "Give paths or one of '--paths-from', '--tar', '--lines', '--records', '--idx', '--image'/'--audio', not several.")
+        }
+        guard image != "-" || audio != "-" else {
+            throw ValidationError("Only one of '--image' and '--audio' can read standard input.")
         }
     }
 

@@ -20,6 +20,14 @@ public enum AttentionMask: Sendable {
         return .additive(Tensor(values, shape: [validLengths.count, 1, 1, keys]))
     }
 
+    /// An additive mask that hides the keys marked absent: `(B, 1, 1, Tk)`, from each sequence's per-key flags.
+    /// Hidden keys get a large finite negative rather than -∞, so a sequence with every key hidden still gives
+    /// finite (uniform) weights instead of NaN.
+    public static func keys(present: [[Bool]]) -> AttentionMask {
+        let keys = present.first?.count ?? 0
+        return .additive(Tensor(present.flatMap { $0.map { $0 ? 0 : -1e9 } }, shape: [present.count, 1, 1, keys]))
+    }
+
     /// The additive form for `queries` × `keys` scores.
     func additive(queries: Int, keys: Int) -> Tensor {
         switch self {

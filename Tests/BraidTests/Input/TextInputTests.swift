@@ -44,11 +44,11 @@ final class TextInputTests: XCTestCase {
         XCTAssertEqual(elements[1], .success(Item(id: "7", source: .file(path: "images/cat.png"))))
         XCTAssertEqual(elements[2], .success(Item(id: "1.5", source: .text("x"))))
         XCTAssertEqual(
-            elements[3], .failure(ItemFailure(id: "b", message: "\(place(5)): record has both \"text\" and \"path\"")))
+            elements[3], .failure(ItemFailure(id: "b", message: "\(place(5)): record mixes \"text\", \"path\", \"video\" and parts (\"image\", \"audio\"): give one")))
         XCTAssertEqual(elements[4], .failure(ItemFailure(id: "6", message: "\(place(6)): record has no \"id\"")))
         XCTAssertEqual(
             elements[5],
-            .failure(ItemFailure(id: "c", message: "\(place(7)): record has neither \"text\" nor \"path\"")))
+            .failure(ItemFailure(id: "c", message: "\(place(7)): record has none of \"text\", \"path\", \"image\", \"audio\", \"video\"")))
         XCTAssertEqual(
             elements[6], .failure(ItemFailure(id: "8", message: "\(place(8)): \"id\" must be a string or a number")))
         guard case .failure(let notJSON) = elements[7] else { return XCTFail("line 9 is not JSON") }

@@ -53,4 +53,53 @@ final class PipelineSpecTests: XCTestCase {
             }
         }
     }
+
+    func test_the_caption_pipeline_declares_its_fuse_and_generate_stages() throws {
+        let job = try PipelineSpec.load(
+            path: Fixtures.root.deletingLastPathComponent().appendingPathComponent("pipelines/caption.yaml").path)
+        XCTAssertEqual(job.origin, .records(".build/pairs/caption-test.jsonl"))
+        XCTAssertEqual(job.fusion, FusionSpec(model: "digit-captions"))
+        XCTAssertEqual(job.generation?.job, .caption)
+        XCTAssertEqual(job.generation?.model, "digit-captions")
+        XCTAssertEqual(job.generation?.beam, 3)
+        XCTAssertEqual(job.decoding.video.sampling.maxFrames, 8)
+        let fusedOnly = try PipelineSpec.parse(yaml: "input: {records: p.jsonl}\nfuse: {model: cross}", file: "p.yaml")
+        XCTAssertEqual(fusedOnly.fusion, FusionSpec(model: "cross"))
+        XCTAssertNil(fusedOnly.generation)
+    }
+
+    func test_fuse_and_generate_sections_are_checked_where_they_stand() {
+        let cases: [(String, String)] = [
+            ("input: {records: p.jsonl}\nfuse: {}", "p.yaml:2:7: 'fuse' needs a 'model'"),
+            (
+                "input: {records: p.jsonl}\nfuse: {model: cross, beam: 2}",
+                "p.yaml:2:22: unknown key 'beam' in 'fuse' (expected one of: model)"
+            ),
+            (
+                "input: {records: p.jsonl}\nencode: {encoders: {image: features}}\nfuse: {model: cross}",
+                "p.yaml:3:7: a pipeline either encodes one medium ('encode: encoders') or fuses parts ('fuse'), not both"
+            ),
+            (
+                "input: {records: p.jsonl}\nfuse: {model: cross}\ngenerate: {model: digit-captions, job: caption}",
+                "p.yaml:2:15: the caption model 'digit-captions' fuses the parts itself: name it here or drop 'fuse'"
+            ),
+            (
+                "input: {records: p.jsonl}\nfuse: {model: cross}\ngenerate: {model: digits-ae, job: score}",
+                "p.yaml:2:7: 'fuse' goes with 'generate: {job: caption}' or alone, not with 'score'"
+            ),
+            (
+                "input: {records: p.jsonl}\ngenerate: {model: digit-captions, job: caption, beam: 0}",
+                "p.yaml:2:55: 'beam' must be a whole number of at least 1"
+            ),
+            (
+                "input: {records: p.jsonl}\ngenerate: {model: digits-ae, job: score, beam: 2}",
+                "p.yaml:2:48: 'beam' is for 'job: caption'"
+            ),
+        ]
+        for (yaml, expected) in cases {
+            XCTAssertThrowsError(try PipelineSpec.parse(yaml: yaml, file: "p.yaml"), yaml) { error in
+                XCTAssertEqual("\(error)", expected)
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ import XCTest
 /// Loading labelled examples through the decode stage: cached or streamed, split, failures reported.
 final class ExampleSetTests: XCTestCase {
     /// The first pixel: enough to tell examples apart.
-    private let frontEnd: ExampleSet.FrontEnd = { media, _ in
+    private let frontEnd = ExampleSet.decoding { media, _ in
         guard case .image(let image) = media else {
             throw EncodeError.nothingToEncode(encoder: "test", reason: "not an image")
         }

@@ -10,6 +10,8 @@ public final class Classifier: Sendable {
     /// The class names, in the order of the network's outputs.
     public let labels: [String]
     let network: ClassifierNetwork
+    /// T and C of ``Prediction/tokens``.
+    public let tokenShape: [Int]
 
     /// One item's result.
     public struct Prediction: Sendable, Equatable {
@@ -31,7 +33,12 @@ public final class Classifier: Sendable {
         let (network, labels) = try ClassifierNetwork.load(from: folder, scope: .loading(try folder.weights()))
         self.name = folder.name
         self.labels = labels
-        self.network = network.folded()
+        let folded = network.folded()
+        self.network = folded
+        // (1, C, T) from a blank input -> (T, C).
+        var rng = SeededRNG(seed: 0)
+        let probe = Tensor.zeros([1] + network.inputShape)
+        tokenShape = withNoGrad { folded(probe, training: false, rng: &rng).positions.shape.dropFirst().reversed() }
     }
 
     /// Loads the classifier `reference` names (see ``ModelLocator/folder(for:modelsDirectory:environment:)``).

@@ -66,6 +66,15 @@ public struct AudioAugmentation: Codable, Sendable, Equatable {
     /// Noise over the whole window, at a random signal-to-noise ratio.
     func addNoise(to window: inout [Float], sampleRate: Int, rng: inout SeededRNG) {
         guard rng.chance(noiseProbability) else { return }
+        let ratio = rng.uniform(noiseSNR[0], noiseSNR[1])
+        Self.addNoise(to: &window, decibels: ratio, pink: rng.chance(0.5), sampleRate: sampleRate, rng: &rng)
+    }
+
+    /// Adds white or pink noise at `decibels` below the signal, the signal's power taken over its louder half of
+    /// 10 ms hops (so the silence around a word does not count); silence gets none.
+    static func addNoise(
+        to window: inout [Float], decibels: Float, pink: Bool, sampleRate: Int, rng: inout SeededRNG
+    ) {
         let hop = max(1, sampleRate / 100)
         let hopPowers = stride(from: 0, to: window.count, by: hop).map { start in
             let end = min(window.count, start + hop)
@@ -74,9 +83,9 @@ public struct AudioAugmentation: Codable, Sendable, Equatable {
         let loud = hopPowers[(hopPowers.count / 2)...]
         let signalPower = loud.reduce(0, +) / Float(max(1, loud.count))
         guard signalPower > 0 else { return }
-        let noisePower = signalPower / pow(10, rng.uniform(noiseSNR[0], noiseSNR[1]) / 10)
+        let noisePower = signalPower / pow(10, decibels / 10)
         var noise = window.map { _ in rng.nextNormal() }
-        if rng.chance(0.5) {
+        if pink {
             // Pink-ish: a one-pole low-pass (pole 0.85) tilts the noise toward low frequencies, as a room's
             // hum and traffic are.
             var state: Float = 0

@@ -1,0 +1,71 @@
+import BraidTensor
+
+/// What happens to a multimodal example's parts before its encoders see them: noise on the picture, a hidden
+/// patch, noise on the sound, or a part taken away. Fusion models train on random corruptions (``random(rng:)``),
+/// so they learn to lean on the clearer part; `braid eval --corrupt` applies one fixed corruption to every test
+/// pair, the rows of the README's robustness table.
+public struct PartCorruption: Codable, Sendable, Equatable {
+    /// σ of Gaussian noise added to the pixels (in [0, 1], clipped).
+    public var imageNoise: Float = 0
+    /// The side of a square hidden at a random place, as a share of the digit's side.
+    public var imageOcclusion: Float = 0
+    /// White noise this many dB below the sound; nil adds none.
+    public var audioSNR: Float?
+    /// A part taken away.
+    public var drop: Modality?
+
+    public init(imageNoise: Float = 0, imageOcclusion: Float = 0, audioSNR: Float? = nil, drop: Modality? = nil) {
+        self.imageNoise = imageNoise
+        self.imageOcclusion = imageOcclusion
+        self.audioSNR = audioSNR
+        self.drop = drop
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case imageNoise = "image_noise"
+        case imageOcclusion = "image_occlusion"
+        case audioSNR = "audio_snr_db"
+        case drop
+    }
+
+    /// A training corruption: each part clean half the time, else noisy over a range that reaches past where its
+    /// classifier still reads it (σ up to 1.5, an occluding square up to 70% of the side, SNR down to −15 dB);
+    /// one part dropped 30% of the time.
+    static func random(rng: inout SeededRNG) -> PartCorruption {
+        var corruption = PartCorruption()
+        if rng.chance(0.5) { corruption.imageNoise = rng.uniform(0, 1.5) }
+        if rng.chance(0.25) { corruption.imageOcclusion = rng.uniform(0.3, 0.7) }
+        if rng.chance(0.5) { corruption.audioSNR = rng.uniform(-15, 20) }
+        if rng.chance(0.3) { corruption.drop = rng.chance(0.5) ? .image : .audio }
+        return corruption
+    }
+
+    /// `parts` corrupted, drawing from `rng`; the image is the encoder's square digit of `side` pixels, the sound
+    /// its clip at `sampleRate`. A part is only dropped when the other is there.
+    func apply(to parts: PartExamples, side: Int, sampleRate: Int, rng: inout SeededRNG) -> PartExamples {
+        var parts = parts
+        if let drop, parts.present.count == 2 {
+            if drop == .image { parts.image = nil } else { parts.audio = nil }
+        }
+        if var image = parts.image {
+            if imageNoise > 0 { image = Corruption(kind: .gaussian, level: imageNoise).apply(to: image, rng: &rng) }
+            if imageOcclusion > 0 { Self.occlude(&image, side: side, share: imageOcclusion, rng: &rng) }
+            parts.image = image
+        }
+        if let audioSNR, var audio = parts.audio {
+            AudioAugmentation.addNoise(to: &audio, decibels: audioSNR, pink: false, sampleRate: sampleRate, rng: &rng)
+            parts.audio = audio
+        }
+        return parts
+    }
+
+    /// Sets a square of `share × side` pixels at a random place to the background (0).
+    private static func occlude(_ image: inout [Float], side: Int, share: Float, rng: inout SeededRNG) {
+        let size = min(side, Int((share * Float(side)).rounded()))
+        let top = Int(rng.nextUniform() * Float(side - size + 1)) % (side - size + 1)
+        let left = Int(rng.nextUniform() * Float(side - size + 1)) % (side - size + 1)
+        for row in top..<(top + size) {
+            for column in left..<(left + size) { image[row * side + column] = 0 }
+        }
+    }
+}

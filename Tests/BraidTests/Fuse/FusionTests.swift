@@ -1,0 +1,161 @@
+@testable import BraidTensor
+import XCTest
+
+@testable import Braid
+
+/// The three fusion stages: their gradients against finite differences, their shapes, and what a missing part
+/// may (nothing) and may not change.
+final class FusionTests: XCTestCase {
+    /// Small random part features: B items, image tokens (4, 3), audio tokens (3, 5), embeddings of 6 and 5,
+    /// K = 4 classes; `present` gives each item's (image, audio).
+    private func features(_ present: [(Bool, Bool)], seed: UInt64 = 1) -> PartFeatures {
+        var rng = SeededRNG(seed: seed)
+        let count = present.count
+        func part(tokens: [Int], width: Int, flags: [Bool]) -> PartFeatures.Part {
+            let logits = Tensor.randomNormal([count, 4], using: &rng)
+            return PartFeatures.Part(
+                tokens: Tensor.randomNormal([count] + tokens, using: &rng),
+                embedding: Tensor.randomNormal([count, width], using: &rng),
+                logProbabilities: withNoGrad { logits.logSoftmax() }, present: flags)
+        }
+        return PartFeatures(
+            image: part(tokens: [4, 3], width: 6, flags: present.map(\.0)),
+            audio: part(tokens: [3, 5], width: 5, flags: present.map(\.1)))
+    }
+
+    /// `features` with the missing parts' values replaced by other random values.
+    private func scrambled(_ features: PartFeatures) -> PartFeatures {
+        let other = self.features(zip(features.image.present, features.audio.present).map { ($0, $1) }, seed: 99)
+        func mix(_ kept: PartFeatures.Part, _ noise: PartFeatures.Part) -> PartFeatures.Part {
+            func blend(_ a: Tensor, _ b: Tensor) -> Tensor {
+                let rowSize = a.count / kept.present.count
+                let values = (0..<a.count).map { kept.present[$0 / rowSize] ? a.scalars[$0] : b.scalars[$0] }
+                return Tensor(values, shape: a.shape)
+            }
+            return PartFeatures.Part(
+                tokens: blend(kept.tokens, noise.tokens), embedding: blend(kept.embedding, noise.embedding),
+                logProbabilities: blend(kept.logProbabilities, noise.logProbabilities), present: kept.present)
+        }
+        return PartFeatures(image: mix(features.image, other.image), audio: mix(features.audio, other.audio))
+    }
+
+    private func early() throws -> EarlyFusion {
+        try EarlyFusion(
+            configuration: .init(hiddenSize: 7, dropout: 0), imageWidth: 6, audioWidth: 5, classes: 4,
+            scope: .initializing(seed: 2))
+    }
+
+    private func cross() throws -> CrossAttentionFusion {
+        try CrossAttentionFusion(
+            configuration: .init(width: 8, heads: 2), imageTokens: [4, 3], audioTokens: [3, 5], imageWidth: 6,
+            audioWidth: 5, classes: 4,
+            scope: .initializing(seed: 3))
+    }
+
+    func testEarlyFusionGradientsMatchFiniteDifferences() throws {
+        let network = try early()
+        let parts = features([(true, true), (true, false), (false, true)])
+        let report = GradCheck.check([parts.image.embedding, parts.audio.embedding, network.hidden.weight]) { _ in
+            var rng = SeededRNG(seed: 0)
+            return network(parts, training: false, rng: &rng).logits!
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testLateFusionIsAGatedProductOfExpertsAndItsGradientsMatch() throws {
+        let network = try LateFusion(classes: 4, scope: .initializing(seed: 4))
+        for (index, value) in [Float(0.2), 0.5, -0.3].enumerated() { network.imageGate.pointer[index] = value }
+        for (index, value) in [Float(-0.1), 0.2, 0.4].enumerated() { network.audioGate.pointer[index] = value }
+        for k in 0..<4 { network.bias.pointer[k] = Float(k) * 0.1 }
+        let parts = features([(true, true), (true, false), (false, true)])
+        let logits = try XCTUnwrap(network(parts).logits).scalars
+        /// softplus(0.5413 + g₀ + g₁ · max log p + g₂ · entropy), computed here from its definition.
+        func weight(_ scores: ArraySlice<Float>, _ gate: [Float]) -> Float {
+            let entropy = -scores.reduce(0) { $0 + exp($1) * $1 }
+            return log(1 + exp(0.5413 + gate[0] + gate[1] * (scores.max() ?? 0) + gate[2] * entropy))
+        }
+        let (image, audio) = (parts.image.logProbabilities.scalars, parts.audio.logProbabilities.scalars)
+        for row in 0..<3 {
+            let (imageScores, audioScores) = (image[row * 4..<row * 4 + 4], audio[row * 4..<row * 4 + 4])
+            let (imageWeight, audioWeight) = (weight(imageScores, [0.2, 0.5, -0.3]), weight(audioScores, [-0.1, 0.2, 0.4]))
+            for k in 0..<4 {
+                let expected =
+                    (parts.image.present[row] ? imageWeight * image[row * 4 + k] : 0)
+                    + (parts.audio.present[row] ? audioWeight * audio[row * 4 + k] : 0) + Float(k) * 0.1
+                XCTAssertEqual(logits[row * 4 + k], expected, accuracy: 1e-4, "item \(row) class \(k)")
+            }
+        }
+        let report = GradCheck.check([network.imageGate, network.audioGate, network.bias]) { _ in
+            network(parts).logits!
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testCrossAttentionFusionGradientsMatchFiniteDifferences() throws {
+        let network = try cross()
+        let parts = features([(true, true), (true, false), (false, true)])
+        let report = GradCheck.check(
+            [
+                parts.image.tokens, parts.audio.tokens, parts.audio.embedding, network.imagePosition,
+                network.imageToAudio.query.weight,
+            ],
+            step: 1e-2, absoluteTolerance: 2e-3
+        ) { _ in
+            let output = network(parts)
+            // The tokens and the decision both reach a caption decoder or a loss.
+            return Tensor.concatenate([output.logits!, output.embedding], axis: 1)
+        }
+        XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    func testShapesAndTokenPresence() throws {
+        let parts = features([(true, true), (true, false), (false, true)])
+        var rng = SeededRNG(seed: 0)
+        let earlyOutput = try early()(parts, training: false, rng: &rng)
+        XCTAssertEqual(earlyOutput.logits?.shape, [3, 4])
+        XCTAssertEqual(earlyOutput.embedding.shape, [3, 7])
+        let crossOutput = try cross()(parts)
+        XCTAssertEqual(crossOutput.logits?.shape, [3, 4])
+        XCTAssertEqual(crossOutput.embedding.shape, [3, 8])
+        XCTAssertEqual(crossOutput.tokens?.shape, [3, 9, 8], "(B, Ti + 1 + Ta + 1, W)")
+        XCTAssertEqual(crossOutput.tokenPresent[0], [Bool](repeating: true, count: 9))
+        XCTAssertEqual(crossOutput.tokenPresent[1], [Bool](repeating: true, count: 5) + [Bool](repeating: false, count: 4))
+        XCTAssertEqual(crossOutput.tokenPresent[2], [Bool](repeating: false, count: 5) + [Bool](repeating: true, count: 4))
+        XCTAssertEqual(parts.present(1), [.image])
+        XCTAssertEqual(parts.present(2), [.audio])
+    }
+
+    /// Whatever the encoders left in a missing part's rows, no fusion stage's output may change.
+    func testAMissingPartsValuesChangeNothing() throws {
+        let parts = features([(true, true), (true, false), (false, true)])
+        let other = scrambled(parts)
+        var rng = SeededRNG(seed: 0)
+        let early = try early()
+        assertClose(
+            early(parts, training: false, rng: &rng).logits!.scalars,
+            early(other, training: false, rng: &rng).logits!.scalars, accuracy: 1e-6)
+        let late = try LateFusion(classes: 4, scope: .initializing(seed: 5))
+        assertClose(late(parts).logits!.scalars, late(other).logits!.scalars, accuracy: 1e-6)
+        let cross = try cross()
+        let (a, b) = (cross(parts), cross(other))
+        assertClose(a.logits!.scalars, b.logits!.scalars, accuracy: 1e-5)
+        assertClose(a.embedding.scalars, b.embedding.scalars, accuracy: 1e-5)
+        // The present parts' tokens are the same too: only masked tokens may differ.
+        let (tokensA, tokensB, width) = (a.tokens!.scalars, b.tokens!.scalars, 8)
+        for row in 0..<3 {
+            for (token, present) in a.tokenPresent[row].enumerated() where present {
+                let start = (row * 9 + token) * width
+                assertClose(
+                    Array(tokensA[start..<start + width]), Array(tokensB[start..<start + width]), accuracy: 1e-5)
+            }
+        }
+    }
+
+    func testDroppingAPartLeavesLateFusionWithTheOtherExpertsDecision() throws {
+        let late = try LateFusion(classes: 4, scope: .initializing(seed: 6))
+        let parts = features([(false, true), (true, false)])
+        let decisions = late(parts).logits!.argmax(axis: 1)
+        XCTAssertEqual(decisions[0], parts.audio.logProbabilities.argmax(axis: 1)[0])
+        XCTAssertEqual(decisions[1], parts.image.logProbabilities.argmax(axis: 1)[1])
+    }
+}

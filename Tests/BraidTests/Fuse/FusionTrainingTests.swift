@@ -1,0 +1,107 @@
+import BraidTensor
+import Foundation
+import XCTest
+
+@testable import Braid
+
+/// The fusion and caption models train through the shared loop on pairs of a bar image and a tone, with the
+/// shipped digit classifiers as their frozen encoders: the loss falls, the folder loads, and evaluation runs the
+/// way `braid eval` does.
+final class FusionTrainingTests: XCTestCase {
+    private let environment = TrainingRun.Environment(threads: 2, decodeJobs: 2, quiet: true, log: nil)
+
+    /// Half a second at 8 kHz of a tone at `frequency` Hz.
+    private func tone(_ frequency: Float, seed: UInt64) -> Audio {
+        var rng = SeededRNG(seed: seed)
+        let phase = rng.nextUniform() * 6
+        return Audio(
+            sampleRate: 8000, channels: 1,
+            samples: (0..<4000).map { 0.3 * sin(phase + Float($0) * 2 * .pi * frequency / 8000) })
+    }
+
+    /// `perClass` pairs of each class: a horizontal bar with a low tone (label 0, caption "a flat bar, humming low"),
+    /// a vertical bar with a high one (label 1, "a standing bar, humming high"), and half as many bars without
+    /// sound (their own captions), as records in a fresh folder.
+    private func pairs(perClass: Int) throws -> (data: LabelledData, records: URL) {
+        let folder = try makeTemporaryFolder(self)
+        var lines: [String] = []
+        for index in 0..<perClass {
+            for (label, horizontal, frequency) in [(0, true, Float(300)), (1, false, 1500)] {
+                let name = "\(label)-\(index)"
+                try writePNG(barImage(horizontal: horizontal, seed: UInt64(2 * index + label)), "\(name).png", in: folder)
+                let sound = folder.appendingPathComponent("\(name).wav").path
+                try WAVEncoder.write(tone(frequency, seed: UInt64(index)), to: sound)
+                let image = folder.appendingPathComponent("\(name).png").path
+                let caption = horizontal ? "a flat bar, humming low" : "a standing bar, humming high"
+                lines.append(
+                    #"{"id":"\#(name)","image":"\#(image)","audio":"\#(sound)","label":"\#(label)","caption":"\#(caption)"}"#)
+                if index % 2 == 0 {
+                    let alone = horizontal ? "a flat bar in silence" : "a standing bar in silence"
+                    lines.append(#"{"id":"\#(name)-alone","image":"\#(image)","label":"\#(label)","caption":"\#(alone)"}"#)
+                }
+            }
+        }
+        let records = folder.appendingPathComponent("pairs.jsonl")
+        try lines.joined(separator: "\n").write(to: records, atomically: true, encoding: .utf8)
+        var data = LabelledData()
+        data.records = records.path
+        return (data, records)
+    }
+
+    private func options(_ base: TrainingOptions, epochs: Int) -> TrainingOptions {
+        var options = base
+        options.epochs = epochs
+        options.batchSize = 16
+        options.validationFraction = 0.2
+        options.seed = 3
+        return options
+    }
+
+    func testEachFusionLearnsToDecideOnPairsAndItsFolderLoads() async throws {
+        let (data, _) = try pairs(perClass: 24)
+        let root = try makeTemporaryFolder(self)
+        for architecture in FusionArchitecture.allCases {
+            let folder = root.appendingPathComponent(architecture.shortName).path
+            let record = try await TrainingRun.start(
+                .fusion(architecture, encoders: PartEncoders.Names()), data: data,
+                options: options(FusionTraining.defaultOptions, epochs: 6), folder: folder, environment: environment)
+            let losses = record.history.map { $0.training["loss"] ?? .nan }
+            XCTAssertLessThan(losses.last ?? .nan, losses.first ?? .nan, "\(architecture) loss falls: \(losses)")
+            let evaluation = try await FusionEvaluation.evaluate(
+                Fusion(named: folder), on: data, corruption: PartCorruption(), decodeJobs: 2)
+            XCTAssertEqual(evaluation.examples, 72)
+            // Late fusion only weighs the digit classifiers' own decisions, which know nothing of bars and tones;
+            // the others learn from the encoders' features.
+            if architecture != .late {
+                XCTAssertGreaterThanOrEqual(evaluation.accuracy, 0.9, "\(architecture) tells the classes apart")
+            }
+        }
+    }
+
+    func testACaptionModelLearnsItsCaptionsAndWritesThem() async throws {
+        let (data, records) = try pairs(perClass: 24)
+        let folder = try makeTemporaryFolder(self).appendingPathComponent("captions").path
+        var captionData = data
+        captionData.records = records.path
+        // The captions, not the labels, are what a caption model learns: drop the labels.
+        let text = try String(contentsOf: records, encoding: .utf8)
+            .replacingOccurrences(of: #","label":"[01]""#, with: "", options: .regularExpression)
+        try text.write(to: records, atomically: true, encoding: .utf8)
+        var options = options(CaptionTraining.defaultOptions, epochs: 8)
+        options.learningRate = 3e-3
+        let record = try await TrainingRun.start(
+            .caption(encoders: PartEncoders.Names()), data: captionData, options: options, folder: folder,
+            environment: environment)
+        let losses = record.history.map { $0.training["loss"] ?? .nan }
+        XCTAssertLessThan(losses.last ?? .nan, 0.5 * (losses.first ?? .nan), "the loss falls: \(losses)")
+        XCTAssertEqual(record.labels.count, 4, "four distinct captions")
+        let tokenizer = try JSONDecoder().decode(
+            CaptionVocabulary.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/tokenizer.json")))
+        XCTAssertTrue(tokenizer.words.contains("humming"))
+        let evaluation = try await CaptionEvaluation.evaluate(
+            CaptionModel(named: folder), on: captionData, beam: 2, decodeJobs: 2)
+        XCTAssertEqual(evaluation.examples, 72)
+        XCTAssertEqual(evaluation.byParts["image"]?.count, 24)
+        XCTAssertGreaterThan(evaluation.exact, 0.5, "most training captions come back: \(evaluation.mistakes.prefix(3))")
+    }
+}
