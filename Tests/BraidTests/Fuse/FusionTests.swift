@@ -64,30 +64,36 @@ final class FusionTests: XCTestCase {
 
     func testLateFusionIsAGatedProductOfExpertsAndItsGradientsMatch() throws {
         let network = try LateFusion(classes: 4, scope: .initializing(seed: 4))
-        for (index, value) in [Float(0.2), 0.5, -0.3].enumerated() { network.imageGate.pointer[index] = value }
-        for (index, value) in [Float(-0.1), 0.2, 0.4].enumerated() { network.audioGate.pointer[index] = value }
         for k in 0..<4 { network.bias.pointer[k] = Float(k) * 0.1 }
         let parts = features([(true, true), (true, false), (false, true)])
         let logits = try XCTUnwrap(network(parts).logits).scalars
-        /// softplus(0.5413 + g₀ + g₁ · max log p + g₂ · entropy), computed here from its definition.
-        func weight(_ scores: ArraySlice<Float>, _ gate: [Float]) -> Float {
-            let entropy = -scores.reduce(0) { $0 + exp($1) * $1 }
-            return log(1 + exp(0.5413 + gate[0] + gate[1] * (scores.max() ?? 0) + gate[2] * entropy))
-        }
         let (image, audio) = (parts.image.logProbabilities.scalars, parts.audio.logProbabilities.scalars)
+        // The gate's two weights per item, from its layers' parameters: softplus(W₂·GELU(W₁·x + b₁) + b₂ + 0.5413)
+        // of x = both experts' log-probabilities (zeros for a missing one) and the presence flags.
+        let (first, second) = (network.gate.layers[0], network.gate.layers[1])
+        func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x / Float(2).squareRoot())) }
         for row in 0..<3 {
-            let (imageScores, audioScores) = (image[row * 4..<row * 4 + 4], audio[row * 4..<row * 4 + 4])
-            let (imageWeight, audioWeight) = (weight(imageScores, [0.2, 0.5, -0.3]), weight(audioScores, [-0.1, 0.2, 0.4]))
+            let (hasImage, hasAudio) = (parts.image.present[row], parts.audio.present[row])
+            let input =
+                (0..<4).map { hasImage ? image[row * 4 + $0] : 0 } + (0..<4).map { hasAudio ? audio[row * 4 + $0] : 0 }
+                + [hasImage ? 1 : 0, hasAudio ? 1 : 0]
+            let hidden = (0..<LateFusion.gateWidth).map { unit in
+                gelu(zip(input, first.weight.scalars[unit * 10..<(unit + 1) * 10]).reduce(first.bias!.scalars[unit]) { $0 + $1.0 * $1.1 })
+            }
+            let weights = (0..<2).map { expert in
+                let z = zip(hidden, second.weight.scalars[expert * LateFusion.gateWidth..<(expert + 1) * LateFusion.gateWidth])
+                    .reduce(second.bias!.scalars[expert]) { $0 + $1.0 * $1.1 } + 0.5413
+                return log(1 + exp(z))
+            }
             for k in 0..<4 {
                 let expected =
-                    (parts.image.present[row] ? imageWeight * image[row * 4 + k] : 0)
-                    + (parts.audio.present[row] ? audioWeight * audio[row * 4 + k] : 0) + Float(k) * 0.1
+                    weights[0] * input[k] + weights[1] * input[4 + k] + Float(k) * 0.1
                 XCTAssertEqual(logits[row * 4 + k], expected, accuracy: 1e-4, "item \(row) class \(k)")
             }
         }
-        let report = GradCheck.check([network.imageGate, network.audioGate, network.bias]) { _ in
-            network(parts).logits!
-        }
+        let report = GradCheck.check(
+            [network.gate.layers[0].weight, network.gate.layers[1].weight, network.bias, parts.image.logProbabilities]
+        ) { _ in network(parts).logits! }
         XCTAssertTrue(report.passed, "\(report)")
     }
 
