@@ -112,7 +112,7 @@ final class CaptionCommandTests: XCTestCase {
         let byID = Dictionary(uniqueKeysWithValues: errors.compactMap { line in line["id"].map { ($0, line["error"] ?? "") } })
         XCTAssertEqual(byID["missing"], "\(folder.path)/nowhere.png: cannot read: No such file or directory")
         XCTAssertEqual(byID["swapped"], "\(sound.path): unsupported: given as the item's image, but it is audio")
-        XCTAssertEqual(byID["no-frames"], "\(silentVideo.path): unsupported: no video stream")
+        XCTAssertEqual(byID["no-frames"], "\(silentVideo.path): unsupported: given as the item's video, but it is audio")
     }
 
     func testFusedEmbeddingsNameTheirPartsAndModel() throws {

@@ -133,6 +133,31 @@ final class FFmpegInput {
         return index >= 0 ? index : nil
     }
 
+    /// Opens the decoder of `stream`'s codec.
+    static func openDecoder(
+        for stream: UnsafeMutablePointer<AVStream>, threads: Int, id: String
+    ) throws(DecodeError) -> UnsafeMutablePointer<AVCodecContext> {
+        let parameters = stream.pointee.codecpar
+        guard let codec = avcodec_find_decoder(parameters!.pointee.codec_id) else {
+            let name = String(cString: avcodec_get_name(parameters!.pointee.codec_id))
+            throw DecodeError(id, .unsupported("no decoder for codec \(name) in this FFmpeg"))
+        }
+        var context = avcodec_alloc_context3(codec)
+        guard avcodec_parameters_to_context(context, parameters) >= 0 else {
+            avcodec_free_context(&context)
+            throw DecodeError(id, .corrupt("invalid codec parameters"))
+        }
+        context?.pointee.thread_count = Int32(threads)
+        context?.pointee.pkt_timebase = stream.pointee.time_base
+        let status = avcodec_open2(context, codec, nil)
+        guard status >= 0, let context else {
+            avcodec_free_context(&context)
+            throw DecodeError(
+                id, FFmpegError.reason(status, doing: "open the \(String(cString: codec.pointee.name)) decoder"))
+        }
+        return context
+    }
+
     /// Reads the next packet into `packet`; false at the end of the input.
     func read(into packet: UnsafeMutablePointer<AVPacket>) throws(DecodeError) -> Bool {
         let status = av_read_frame(format, packet)

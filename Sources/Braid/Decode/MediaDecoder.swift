@@ -1,3 +1,5 @@
+import CFFmpeg
+
 /// The Decode stage's entry point: sniffs an item's format from its bytes and runs the decoder for it.
 public struct MediaDecoder: Sendable {
     public struct Options: Sendable, Equatable {
@@ -83,7 +85,8 @@ public struct MediaDecoder: Sendable {
         case .parts: throw Self.severalParts(item.id)
         case .file, .bytes, .stream: break
         }
-        switch try sniff(item) {
+        let format = try sniff(item)
+        switch format {
         case .text:
             let decoder = TextDecoder(replaceInvalid: options.replaceInvalidText)
             return .text(try decoder.decode(try bytes(of: item), source: item.id))
@@ -98,11 +101,16 @@ public struct MediaDecoder: Sendable {
             }
             return .audio(
                 try decoder.decode(try seekable(item), id: item.id, sampleRate: options.sampleRate, mono: options.mono))
-        case .video:
+        case .audio, .video:
+            // One opening of the container serves both: a stream (stdin) cannot be read twice.
+            let input = try FFmpegInput(item.source, id: item.id)
+            guard format == .video, input.bestStream(AVMEDIA_TYPE_VIDEO) != nil else {
+                return try audioFileDecoder.decode(
+                    input, sampleRate: options.sampleRate, mono: options.mono, reducer: reducer(.audio))
+            }
             var videoOptions = options.video
             videoOptions.audioSampleRate = options.sampleRate
-            var video = try videoDecoder.decode(
-                item.source, id: item.id, options: videoOptions, soundtrack: reducer(.video))
+            var video = try videoDecoder.decode(input, options: videoOptions, soundtrack: reducer(.video))
             if options.mono { video.audio = video.audio?.mono() }
             return .video(video)
         }
@@ -122,8 +130,12 @@ public struct MediaDecoder: Sendable {
             return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .wav:
             return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(try seekable(item), id: item.id))
-        case .video:
-            return .video(try videoDecoder.info(item.source, id: item.id))
+        case .audio, .video:
+            let input = try FFmpegInput(item.source, id: item.id)
+            guard format == .video, input.bestStream(AVMEDIA_TYPE_VIDEO) != nil else {
+                return .audio(try audioFileDecoder.info(input))
+            }
+            return .video(try videoDecoder.info(input))
         }
     }
 
@@ -133,6 +145,8 @@ public struct MediaDecoder: Sendable {
     }
 
     private var videoDecoder: VideoDecoder { VideoDecoder(maxPixels: options.maxPixels) }
+
+    private var audioFileDecoder: AudioFileDecoder { AudioFileDecoder(maxSamples: options.maxSamples) }
 
     private func bytes(of item: Item) throws(DecodeError) -> [UInt8] {
         switch item.source {
@@ -179,6 +193,7 @@ public enum Probe: Sendable, Equatable {
     case text(TextInfo)
     case png(PNGInfo)
     case wav(WAVInfo)
+    case audio(AudioFileInfo)
     case video(VideoInfo)
 
     public var format: MediaFormat {
@@ -186,6 +201,7 @@ public enum Probe: Sendable, Equatable {
         case .text: .text
         case .png: .png
         case .wav: .wav
+        case .audio: .audio
         case .video: .video
         }
     }

@@ -102,7 +102,11 @@ public struct VideoDecoder: Sendable {
     }
 
     public func info(_ source: Item.Source, id: String) throws(DecodeError) -> VideoInfo {
-        let input = try FFmpegInput(source, id: id)
+        try info(FFmpegInput(source, id: id))
+    }
+
+    func info(_ input: FFmpegInput) throws(DecodeError) -> VideoInfo {
+        let id = input.id
         guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw DecodeError(id, .unsupported("no video stream"))
         }
@@ -136,9 +140,15 @@ public struct VideoDecoder: Sendable {
     public func decode(
         _ source: Item.Source, id: String, options: Options = .init(), soundtrack: (any AudioReducer)? = nil
     ) throws(DecodeError) -> Video {
+        try decode(FFmpegInput(source, id: id), options: options, soundtrack: soundtrack)
+    }
+
+    /// ``decode(_:id:options:soundtrack:)`` of an input already opened.
+    func decode(_ input: FFmpegInput, options: Options, soundtrack: (any AudioReducer)?) throws(DecodeError) -> Video {
+        let id = input.id
         var frames: [VideoFrame] = []
         var bytes = 0
-        let track = try streamFrames(source, id: id, options: options, soundtrack: soundtrack) {
+        let track = try streamFrames(input, options: options, soundtrack: soundtrack) {
             frame, audioSamples throws(DecodeError) in
             bytes += frame.image.pixelCount * 3
             guard bytes + audioSamples * 4 <= maxDecodedBytes else {
@@ -163,10 +173,17 @@ public struct VideoDecoder: Sendable {
         _ source: Item.Source, id: String, options: Options = .init(), soundtrack: (any AudioReducer)? = nil,
         _ body: (VideoFrame, _ audioSamples: Int) throws(DecodeError) -> Void
     ) throws(DecodeError) -> (audio: Audio?, summary: AudioSummary?, frameRate: Double, duration: Double) {
+        try streamFrames(FFmpegInput(source, id: id), options: options, soundtrack: soundtrack, body)
+    }
+
+    private func streamFrames(
+        _ input: FFmpegInput, options: Options, soundtrack: (any AudioReducer)?,
+        _ body: (VideoFrame, _ audioSamples: Int) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> (audio: Audio?, summary: AudioSummary?, frameRate: Double, duration: Double) {
         let reader = try VideoFrameReader(
-            source, id: id, options: options, soundtrack: soundtrack, maxPixels: maxPixels,
+            input, options: options, soundtrack: soundtrack, maxPixels: maxPixels,
             maxAudioSamples: maxDecodedBytes / MemoryLayout<Float>.stride)
-        while let frame = try reader.next() { try body(frame, reader.audioSamples.count) }
+        while let frame = try reader.next() { try body(frame, reader.audioSamples) }
         let track = try reader.finishAudio()
         return (track.audio, track.summary, reader.frameRate, reader.duration)
     }
@@ -178,17 +195,8 @@ final class VideoFrameReader {
     private let options: VideoDecoder.Options
     private let videoIndex: Int32
     private var video: UnsafeMutablePointer<AVCodecContext>?
-    private var audioIndex: Int32?
-    private var audio: UnsafeMutablePointer<AVCodecContext>?
-    private var resampler: AudioResampler?
-    private(set) var audioSamples: [Float] = []
-    private let maxAudioSamples: Int
-    private let audioReducer: (any AudioReducer)?
-    private var reduction: (any AudioReduction)?
-    private var reducedFrames = 0
+    private var audio: AudioTrackDecoder?
     private let rule: FrameSampling.Rule
-    private var audioChannels = 0
-    private var audioRate = 0
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var decoded: UnsafeMutablePointer<AVFrame>?
     private var scaler: OpaquePointer?
@@ -206,13 +214,12 @@ final class VideoFrameReader {
     let duration: Double
 
     init(
-        _ source: Item.Source, id: String, options: VideoDecoder.Options, soundtrack: (any AudioReducer)?,
-        maxPixels: Int, maxAudioSamples: Int
+        _ input: FFmpegInput, options: VideoDecoder.Options, soundtrack: (any AudioReducer)?, maxPixels: Int,
+        maxAudioSamples: Int
     ) throws(DecodeError) {
-        input = try FFmpegInput(source, id: id)
+        self.input = input
         self.options = options
-        audioReducer = soundtrack
-        self.maxAudioSamples = maxAudioSamples
+        let id = input.id
         guard let videoIndex = input.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw DecodeError(id, .unsupported("no video stream"))
         }
@@ -239,44 +246,23 @@ final class VideoFrameReader {
         // Allocated only now that every stored property is set: a throw before this point skips `deinit`.
         packet = av_packet_alloc()
         decoded = av_frame_alloc()
-        video = try Self.openDecoder(for: stream, threads: options.threads, id: id)
+        video = try FFmpegInput.openDecoder(for: stream, threads: options.threads, id: id)
         if case .keyframes = rule { video?.pointee.skip_frame = AVDISCARD_NONKEY }
         if options.includeAudio, let audioIndex = input.bestStream(AVMEDIA_TYPE_AUDIO) {
-            self.audioIndex = audioIndex
-            audio = try Self.openDecoder(for: input.stream(audioIndex), threads: 1, id: id)
+            audio = try AudioTrackDecoder(
+                input: input, streamIndex: audioIndex, outputRate: options.audioSampleRate, reducer: soundtrack,
+                maxSamples: maxAudioSamples)
         }
     }
+
+    /// Soundtrack samples kept so far.
+    var audioSamples: Int { audio?.samples.count ?? 0 }
 
     deinit {
         avcodec_free_context(&video)
-        avcodec_free_context(&audio)
         av_packet_free(&packet)
         av_frame_free(&decoded)
         sws_freeContext(scaler)
-    }
-
-    private static func openDecoder(
-        for stream: UnsafeMutablePointer<AVStream>, threads: Int, id: String
-    ) throws(DecodeError) -> UnsafeMutablePointer<AVCodecContext> {
-        let parameters = stream.pointee.codecpar
-        guard let codec = avcodec_find_decoder(parameters!.pointee.codec_id) else {
-            let name = String(cString: avcodec_get_name(parameters!.pointee.codec_id))
-            throw DecodeError(id, .unsupported("no decoder for codec \(name) in this FFmpeg"))
-        }
-        var context = avcodec_alloc_context3(codec)
-        guard avcodec_parameters_to_context(context, parameters) >= 0 else {
-            avcodec_free_context(&context)
-            throw DecodeError(id, .corrupt("invalid codec parameters"))
-        }
-        context?.pointee.thread_count = Int32(threads)
-        context?.pointee.pkt_timebase = stream.pointee.time_base
-        let status = avcodec_open2(context, codec, nil)
-        guard status >= 0, let context else {
-            avcodec_free_context(&context)
-            throw DecodeError(
-                id, FFmpegError.reason(status, doing: "open the \(String(cString: codec.pointee.name)) decoder"))
-        }
-        return context
     }
 
     /// The next frame that the sampling keeps, or nil at the end of the stream (or of `maxFrames`).
@@ -313,7 +299,7 @@ final class VideoFrameReader {
                 }
                 return
             }
-            if streamIndex == audioIndex { try decodeAudio(packet) }
+            if streamIndex == audio?.streamIndex { try audio?.decode(packet) }
         }
         if !videoFlushed {
             videoFlushed = true
@@ -387,56 +373,13 @@ final class VideoFrameReader {
         return Image(width: width, height: height, channels: 3, bytes: pixels)
     }
 
-    private func decodeAudio(_ packet: UnsafeMutablePointer<AVPacket>?) throws(DecodeError) {
-        guard let audio else { return }
-        let sent = avcodec_send_packet(audio, packet)
-        // A damaged audio packet costs its samples, not the whole video.
-        guard sent >= 0 || sent == braid_averror_invaliddata() else { return }
-        while avcodec_receive_frame(audio, decoded) >= 0 {
-            defer { av_frame_unref(decoded) }
-            let frame = decoded!.pointee
-            if resampler == nil {
-                audioChannels = Int(frame.ch_layout.nb_channels)
-                audioRate = options.audioSampleRate ?? Int(frame.sample_rate)
-                resampler = try AudioResampler(
-                    channels: audioChannels, inputFormat: AVSampleFormat(frame.format),
-                    inputRate: Int(frame.sample_rate), outputRate: audioRate, source: input.id)
-            }
-            let planes = UnsafeMutableRawPointer(frame.extended_data).assumingMemoryBound(
-                to: UnsafePointer<UInt8>?.self)
-            try keep(resampler!.convert(planes: planes, frameCount: Int(frame.nb_samples)))
-        }
-    }
-
-    /// Hands converted samples to the reduction, or keeps them while they fit the decoded-bytes limit.
-    private func keep(_ samples: [Float]) throws(DecodeError) {
-        if let audioReducer {
-            if reduction == nil {
-                do {
-                    reduction = try audioReducer.makeReduction(sampleRate: audioRate, channels: audioChannels)
-                } catch {
-                    throw DecodeError(input.id, .unsupported("cannot summarise the soundtrack: \(error)"))
-                }
-            }
-            samples.withUnsafeBufferPointer { reduction!.consume($0) }
-            reducedFrames += samples.count / audioChannels
-            return
-        }
-        guard audioSamples.count + samples.count <= maxAudioSamples else {
-            throw DecodeError(
-                input.id,
-                .tooLarge(
-                    "the soundtrack exceeds \(maxAudioSamples * MemoryLayout<Float>.stride) bytes of decoded samples"))
-        }
-        audioSamples += samples
-    }
-
     /// Reads what is left of the input for its audio, drains the audio decoder and returns the track.
     ///
     /// When `maxFrames` ended the video early, the soundtrack ends with the last decoded frame too: a stream that
     /// never ends (a live pipe) is not read further.
     func finishAudio() throws(DecodeError) -> (audio: Audio?, summary: AudioSummary?) {
-        guard audio != nil, let audioIndex else { return (nil, nil) }
+        guard let audio else { return (nil, nil) }
+        let audioIndex = audio.streamIndex
         let capped = options.sampling.maxFrames.map { keptCount >= $0 } ?? false
         let audioTimeBase = av_q2d(input.stream(audioIndex).pointee.time_base)
         let end = lastFrameTime + 1 / max(frameRate, 1)
@@ -449,17 +392,8 @@ final class VideoFrameReader {
             guard packet!.pointee.stream_index == audioIndex else { continue }
             let pts = packet!.pointee.pts
             if capped && pts != braid_av_nopts_value() && Double(pts) * audioTimeBase > end { break }
-            try decodeAudio(packet)
+            try audio.decode(packet)
         }
-        try decodeAudio(nil)
-        guard let resampler, audioChannels > 0 else { return (nil, nil) }
-        try keep(resampler.flush())
-        if let reduction, let audioReducer {
-            let summary = AudioSummary(
-                reducer: audioReducer.name, sampleRate: audioRate, channels: audioChannels,
-                frameCount: reducedFrames, values: reduction.finish())
-            return (nil, summary)
-        }
-        return (Audio(sampleRate: audioRate, channels: audioChannels, samples: audioSamples), nil)
+        return try audio.finish()
     }
 }

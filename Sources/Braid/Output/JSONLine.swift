@@ -36,10 +36,7 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "["))
         for (position, string) in strings.enumerated() {
             if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            var element = JSONLine()
-            element.append(key: "", string: string)
-            // `{"":"…"` -> `"…"`: the string as the encoder of values writes it.
-            bytes += element.bytes.dropFirst(4)
+            Self.appendString(string, to: &bytes)
         }
         bytes.append(UInt8(ascii: "]"))
     }

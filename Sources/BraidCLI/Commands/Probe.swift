@@ -49,6 +49,7 @@ enum ProbeRecord {
         case .text(let info): details = try encoder.encode(info)
         case .png(let info): details = try encoder.encode(info)
         case .wav(let info): details = try encoder.encode(info)
+        case .audio(let info): details = try encoder.encode(info)
         case .video(let info): details = try encoder.encode(info)
         }
         let quotedID = String(decoding: try encoder.encode(id), as: UTF8.self)
