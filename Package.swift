@@ -21,6 +21,9 @@ let package = Package(
             name: "CLibPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
         .systemLibrary(
+            name: "CLibJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
             name: "CSndFile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
         .systemLibrary(
@@ -42,6 +45,8 @@ let package = Package(
 
         // libpng's longjmp error handling, kept inside C.
         .target(name: "CPNGReader", dependencies: ["CLibPNG"]),
+        // libjpeg's, likewise.
+        .target(name: "CJPEGReader", dependencies: ["CLibJPEG"]),
         // The models in models/, compiled into the binary so `braid` finds them wherever it runs.
         .target(name: "CShippedModels", cSettings: [.headerSearchPath("../../models")]),
         // exp, erf, GELU and softmax loops, built for AVX-512, AVX2 and baseline x86-64 and chosen at load time.
@@ -60,7 +65,7 @@ let package = Package(
         .target(
             name: "Braid",
             dependencies: [
-                "BraidTensor", "CLibPNG", "CPNGReader", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
+                "BraidTensor", "CLibPNG", "CPNGReader", "CJPEGReader", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
@@ -81,7 +86,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !["CPNGReader", "CTensorKernels", "CShippedModels"].contains(target.name) {
+for target in package.targets where target.type != .system && !["CPNGReader", "CJPEGReader", "CTensorKernels", "CShippedModels"].contains(target.name) {
     target.swiftSettings =
         (target.swiftSettings ?? []) + [
             .enableUpcomingFeature("ExistentialAny")

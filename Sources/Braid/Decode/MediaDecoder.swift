@@ -57,7 +57,7 @@ public struct MediaDecoder: Sendable {
                 throw DecodeError(
                     item.id,
                     .unsupported(
-                        "\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG images"))
+                        "\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG and JPEG images"))
             }
             return .video
         }
@@ -93,6 +93,11 @@ public struct MediaDecoder: Sendable {
         case .png:
             let decoder = PNGDecoder(maxPixels: options.maxPixels)
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
+        case .jpeg:
+            let image = try JPEGDecoder(maxPixels: options.maxPixels).decode(try bytes(of: item), source: item.id).image
+            guard options.imageSamples == .float32 else { return .image(image) }
+            return .image(
+                Image(width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples)))
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
             if let reducer = reducer(.audio) {
@@ -128,6 +133,8 @@ public struct MediaDecoder: Sendable {
             )
         case .png:
             return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
+        case .jpeg:
+            return .jpeg(try JPEGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .wav:
             return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(try seekable(item), id: item.id))
         case .audio, .video:
@@ -192,6 +199,7 @@ public struct MediaDecoder: Sendable {
 public enum Probe: Sendable, Equatable {
     case text(TextInfo)
     case png(PNGInfo)
+    case jpeg(JPEGInfo)
     case wav(WAVInfo)
     case audio(AudioFileInfo)
     case video(VideoInfo)
@@ -200,6 +208,7 @@ public enum Probe: Sendable, Equatable {
         switch self {
         case .text: .text
         case .png: .png
+        case .jpeg: .jpeg
         case .wav: .wav
         case .audio: .audio
         case .video: .video

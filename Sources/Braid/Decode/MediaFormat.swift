@@ -1,6 +1,7 @@
 /// The container formats Braid tells apart by their first bytes, never by file name.
 public enum MediaFormat: String, Sendable, Equatable, Codable {
     case png
+    case jpeg
     case wav
     /// Compressed audio FFmpeg decodes: MP3, AAC/M4A, FLAC, Ogg Vorbis, Opus, …
     case audio
@@ -10,6 +11,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
     public var displayName: String {
         switch self {
         case .png: "PNG"
+        case .jpeg: "JPEG"
         case .wav: "WAV"
         case .audio: "compressed audio"
         case .video: "video"
@@ -19,7 +21,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
 
     public var modality: Modality {
         switch self {
-        case .png: .image
+        case .png, .jpeg: .image
         case .wav, .audio: .audio
         case .video: .video
         case .text: .text
@@ -30,6 +32,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
     public init?(fileExtension: String) {
         switch fileExtension.lowercased() {
         case "png": self = .png
+        case "jpg", "jpeg", "jpe", "jfif": self = .jpeg
         case "wav", "wave": self = .wav
         case "mp3", "m4a", "aac", "flac", "oga", "opus", "wma": self = .audio
         case "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "flv", "ogv", "wmv", "3gp": self = .video
@@ -55,6 +58,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
             bytes.count >= offset + magic.count && Array(bytes[offset..<offset + magic.count]) == magic
         }
         if starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return .png }
+        if starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         let riff = starts(with: Array("RIFF".utf8)) || starts(with: Array("RF64".utf8))
         if riff && starts(with: Array("WAVE".utf8), at: 8) { return .wav }
         if riff && starts(with: Array("AVI ".utf8), at: 8) { return .video }

@@ -1,0 +1,72 @@
+import CJPEGReader
+
+/// What `braid probe` reports for a JPEG file.
+public struct JPEGInfo: Sendable, Equatable, Codable {
+    /// As stored, before the orientation turns it.
+    public var width: Int
+    public var height: Int
+    /// `grey`, `ycbcr`, `rgb`, `cmyk` or `ycck`.
+    public var colorSpace: String
+    public var progressive: Bool
+    /// The EXIF orientation, when the file has one.
+    public var orientation: ExifOrientation?
+    /// Channels after decoding: 1 for grey, 3 for the rest.
+    public var channels: Int
+}
+
+/// Decodes JPEG with libjpeg-turbo, from bytes in memory, to 8-bit grey or RGB turned the right way up by its EXIF
+/// orientation: baseline and progressive, any chroma subsampling, restart markers, and CMYK or YCCK (Adobe) made
+/// RGB as Pillow makes them. A file libjpeg finds damaged (cut short, a bad Huffman code) is an error, never an
+/// image with grey where the data ran out.
+public struct JPEGDecoder: Sendable {
+    /// Images with more pixels than this are refused from the header, before any pixel memory is allocated.
+    public var maxPixels: Int
+
+    public init(maxPixels: Int = PNGDecoder.defaultMaxPixels) {
+        self.maxPixels = maxPixels
+    }
+
+    public func info(_ bytes: [UInt8], source: String) throws(DecodeError) -> JPEGInfo {
+        let header = try readHeader(bytes, source: source)
+        let names = [1: "grey", 2: "rgb", 3: "ycbcr", 4: "cmyk", 5: "ycck"]
+        return JPEGInfo(
+            width: Int(header.width), height: Int(header.height),
+            colorSpace: names[Int(header.color_space)] ?? "unknown", progressive: header.progressive != 0,
+            orientation: ExifOrientation(rawValue: Int(header.orientation)), channels: Int(header.out_channels))
+    }
+
+    /// The image as it is meant to be seen, and the orientation it was stored in.
+    public func decode(_ bytes: [UInt8], source: String) throws(DecodeError) -> (image: Image, orientation: ExifOrientation?) {
+        let header = try readHeader(bytes, source: source)
+        let (width, height, channels) = (Int(header.width), Int(header.height), Int(header.out_channels))
+        guard width * height <= maxPixels else {
+            throw DecodeError(
+                source, .tooLarge("\(width)×\(height) pixels are over the limit of \(maxPixels) (--max-pixels)"))
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        var message = [CChar](repeating: 0, count: 256)
+        let status = pixels.withUnsafeMutableBufferPointer { pixels in
+            braid_jpeg_decode(bytes, bytes.count, pixels.baseAddress, pixels.count, &message, message.count)
+        }
+        guard status == 0 else { throw Self.error(message, source: source) }
+        let orientation = ExifOrientation(rawValue: Int(header.orientation))
+        let stored = Image(width: width, height: height, channels: channels, bytes: pixels)
+        return ((orientation ?? .normal).apply(to: stored), orientation)
+    }
+
+    private func readHeader(_ bytes: [UInt8], source: String) throws(DecodeError) -> braid_jpeg_info {
+        var header = braid_jpeg_info()
+        var message = [CChar](repeating: 0, count: 256)
+        guard braid_jpeg_read_info(bytes, bytes.count, &header, &message, message.count) == 0 else {
+            throw Self.error(message, source: source)
+        }
+        return header
+    }
+
+    /// libjpeg's message, as a truncation when the data ran out.
+    private static func error(_ message: [CChar], source: String) -> DecodeError {
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let cutShort = text.contains("Premature end") || text.contains("Empty input")
+        return DecodeError(source, cutShort ? .truncated("libjpeg: \(text)") : .corrupt("libjpeg: \(text)"))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+@testable import Braid
+
+/// Braid's JPEG decoder against Pillow's pixels after `ImageOps.exif_transpose` (`scripts/make-jpeg-fixtures.py`):
+/// chroma subsamplings, grey, progressive, restart markers, odd and 1×1 sizes, CMYK and the eight orientations;
+/// damaged files fail naming the file.
+final class JPEGDecoderTests: XCTestCase {
+    private let decoder = JPEGDecoder()
+
+    private func fixtures() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("jpeg")).filter { $0.hasSuffix(".jpg") }
+            .sorted()
+    }
+
+    private func bytes(_ relative: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: URL(fileURLWithPath: Fixtures.path(relative))))
+    }
+
+    func test_every_jpeg_fixture_decodes_to_pillows_pixels_the_right_way_up() throws {
+        let names = try fixtures()
+        XCTAssertEqual(names.count, 17, "the JPEG fixtures are missing")
+        for name in names {
+            let (image, _) = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
+            let reference = try NumPyFile("reference/jpeg/\(name.dropLast(4)).npy")
+            XCTAssertEqual([image.height, image.width, image.channels], reference.shape, name)
+            guard case .uint8(let pixels) = image.samples else { return XCTFail("\(name): not 8-bit") }
+            // Pillow bundles another libjpeg-turbo release than Debian's; the issue allows a difference of 1.
+            let worst = zip(pixels, reference.uint8).map { abs(Int($0) - Int($1)) }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1, "\(name): pixels differ from Pillow's by \(worst)")
+        }
+    }
+
+    func test_orientation_is_reported_and_turns_the_sides() throws {
+        for orientation in ExifOrientation.allCases {
+            let name = "orientation-\(orientation.rawValue).jpg"
+            let info = try decoder.info(try bytes("jpeg/\(name)"), source: name)
+            XCTAssertEqual(info.orientation, orientation)
+            XCTAssertEqual([info.width, info.height], [30, 20], "probe reports the stored size")
+            let (image, stored) = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
+            XCTAssertEqual(stored, orientation)
+            XCTAssertEqual([image.width, image.height], orientation.swapsSides ? [20, 30] : [30, 20], name)
+        }
+        XCTAssertNil(try decoder.info(try bytes("jpeg/grey.jpg"), source: "grey.jpg").orientation)
+    }
+
+    func test_jpeg_is_sniffed_by_its_bytes_and_decoded_through_the_media_decoder() throws {
+        let media = try MediaDecoder().decode(Item(id: "stdin", source: .bytes(try bytes("jpeg/subsampling-420.jpg"))))
+        guard case .image(let image) = media else { return XCTFail("not an image") }
+        XCTAssertEqual([image.width, image.height, image.channels], [40, 24, 3])
+    }
+
+    func test_damaged_files_are_errors_naming_the_file() throws {
+        XCTAssertThrowsError(try decoder.decode(try bytes("jpeg/corrupt/truncated.jpg"), source: "truncated.jpg")) {
+            error in
+            XCTAssertEqual((error as? DecodeError)?.source, "truncated.jpg")
+            guard case .truncated = (error as? DecodeError)?.reason else { return XCTFail("\(error)") }
+        }
+        XCTAssertThrowsError(
+            try decoder.decode(try bytes("jpeg/corrupt/bad-huffman-table.jpg"), source: "bad-huffman-table.jpg")
+        ) { error in
+            XCTAssertTrue("\(error)".hasPrefix("bad-huffman-table.jpg: corrupt: libjpeg: "), "\(error)")
+        }
+    }
+
+    func test_a_header_claiming_65500_by_65500_is_refused_before_allocating() throws {
+        var data = try bytes("jpeg/subsampling-444.jpg")
+        // The SOF0 segment: FF C0, length, precision, then height and width, big-endian.
+        let sof = try XCTUnwrap((0..<data.count - 1).first { data[$0] == 0xFF && data[$0 + 1] == 0xC0 })
+        for offset in [sof + 5, sof + 7] {
+            data[offset] = 0xFF
+            data[offset + 1] = 0xDC
+        }
+        XCTAssertThrowsError(try decoder.decode(data, source: "huge.jpg")) { error in
+            guard case .tooLarge = (error as? DecodeError)?.reason else { return XCTFail("\(error)") }
+        }
+    }
+}
