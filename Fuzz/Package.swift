@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         .executableTarget(name: "FuzzSniff", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", braid]),
+        .executableTarget(name: "FuzzJPEG", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzWAV", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzVideo", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzText", dependencies: ["FuzzSupport", braid]),

@@ -12,6 +12,9 @@ public struct Image: Sendable, Equatable {
     public let height: Int
     public let channels: Int
     public let samples: Samples
+    /// The EXIF orientation the file stored the pixels in, already applied to them (a JPEG's); nil when the file
+    /// has none.
+    public var orientation: ExifOrientation?
 
     public init(width: Int, height: Int, channels: Int, samples: Samples) {
         precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "invalid image geometry")

@@ -35,8 +35,8 @@ public struct JPEGDecoder: Sendable {
             orientation: ExifOrientation(rawValue: Int(header.orientation)), channels: Int(header.out_channels))
     }
 
-    /// The image as it is meant to be seen, and the orientation it was stored in.
-    public func decode(_ bytes: [UInt8], source: String) throws(DecodeError) -> (image: Image, orientation: ExifOrientation?) {
+    /// The image as it is meant to be seen; its ``Image/orientation`` is the one it was stored in.
+    public func decode(_ bytes: [UInt8], source: String) throws(DecodeError) -> Image {
         let header = try readHeader(bytes, source: source)
         let (width, height, channels) = (Int(header.width), Int(header.height), Int(header.out_channels))
         guard width * height <= maxPixels else {
@@ -50,8 +50,9 @@ public struct JPEGDecoder: Sendable {
         }
         guard status == 0 else { throw Self.error(message, source: source) }
         let orientation = ExifOrientation(rawValue: Int(header.orientation))
-        let stored = Image(width: width, height: height, channels: channels, bytes: pixels)
-        return ((orientation ?? .normal).apply(to: stored), orientation)
+        var shown = (orientation ?? .normal).apply(to: Image(width: width, height: height, channels: channels, bytes: pixels))
+        shown.orientation = orientation
+        return shown
     }
 
     private func readHeader(_ bytes: [UInt8], source: String) throws(DecodeError) -> braid_jpeg_info {

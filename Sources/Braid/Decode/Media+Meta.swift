@@ -5,9 +5,11 @@ extension Media {
         case .text(let text):
             return ["characters": .integer(text.string.count), "encoding": .string(text.encoding.rawValue)]
         case .image(let image):
-            return [
+            var meta: [String: MetaValue] = [
                 "width": .integer(image.width), "height": .integer(image.height), "channels": .integer(image.channels),
             ]
+            if let orientation = image.orientation { meta["exif_orientation"] = .integer(orientation.rawValue) }
+            return meta
         case .audio(let audio):
             return [
                 "sample_rate": .integer(audio.sampleRate), "channels": .integer(audio.channels),

@@ -94,10 +94,12 @@ public struct MediaDecoder: Sendable {
             let decoder = PNGDecoder(maxPixels: options.maxPixels)
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
         case .jpeg:
-            let image = try JPEGDecoder(maxPixels: options.maxPixels).decode(try bytes(of: item), source: item.id).image
+            let image = try JPEGDecoder(maxPixels: options.maxPixels).decode(try bytes(of: item), source: item.id)
             guard options.imageSamples == .float32 else { return .image(image) }
-            return .image(
-                Image(width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples)))
+            var floats = Image(
+                width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples))
+            floats.orientation = image.orientation
+            return .image(floats)
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
             if let reducer = reducer(.audio) {

@@ -22,7 +22,7 @@ final class JPEGDecoderTests: XCTestCase {
         let names = try fixtures()
         XCTAssertEqual(names.count, 17, "the JPEG fixtures are missing")
         for name in names {
-            let (image, _) = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
+            let image = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
             let reference = try NumPyFile("reference/jpeg/\(name.dropLast(4)).npy")
             XCTAssertEqual([image.height, image.width, image.channels], reference.shape, name)
             guard case .uint8(let pixels) = image.samples else { return XCTFail("\(name): not 8-bit") }
@@ -38,8 +38,9 @@ final class JPEGDecoderTests: XCTestCase {
             let info = try decoder.info(try bytes("jpeg/\(name)"), source: name)
             XCTAssertEqual(info.orientation, orientation)
             XCTAssertEqual([info.width, info.height], [30, 20], "probe reports the stored size")
-            let (image, stored) = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
-            XCTAssertEqual(stored, orientation)
+            let image = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
+            XCTAssertEqual(image.orientation, orientation)
+            XCTAssertEqual(Media.image(image).meta["exif_orientation"], .integer(orientation.rawValue), "meta records it")
             XCTAssertEqual([image.width, image.height], orientation.swapsSides ? [20, 30] : [30, 20], name)
         }
         XCTAssertNil(try decoder.info(try bytes("jpeg/grey.jpg"), source: "grey.jpg").orientation)
