@@ -24,7 +24,7 @@ struct InputOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            #"Read JSON lines {"id": ..., "text": ...} or {"id": ..., "path": ...} ('-': standard input)."#,
+            #"Read JSON lines {"id": ..., "text": ...}, {"id": ..., "path": ...}, or the parts of one item {"id": ..., "image": ..., "audio": ...} ('-': standard input)."#,
             valueName: "FILE"))
     var records: String?
 
