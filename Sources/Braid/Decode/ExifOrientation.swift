@@ -14,29 +14,33 @@ public enum ExifOrientation: Int, Sendable, Codable, CaseIterable {
         guard self != .normal, case .uint8(let stored) = image.samples else { return image }
         let (width, height, channels) = (image.width, image.height, image.channels)
         let (shownWidth, shownHeight) = swapsSides ? (height, width) : (width, height)
+        let walk = walk(width: width, height: height)
         var shown = [UInt8](repeating: 0, count: stored.count)
+        var to = 0
         for y in 0..<shownHeight {
-            for x in 0..<shownWidth {
-                let (sourceX, sourceY) = source(x, y, width: width, height: height)
-                let from = (sourceY * width + sourceX) * channels
-                let to = (y * shownWidth + x) * channels
-                for channel in 0..<channels { shown[to + channel] = stored[from + channel] }
+            var from = walk.start + y * walk.down
+            for _ in 0..<shownWidth {
+                for channel in 0..<channels { shown[to + channel] = stored[from * channels + channel] }
+                to += channels
+                from += walk.across
             }
         }
         return Image(width: shownWidth, height: shownHeight, channels: channels, bytes: shown)
     }
 
-    /// The stored pixel that shows at (x, y).
-    private func source(_ x: Int, _ y: Int, width: Int, height: Int) -> (Int, Int) {
-        switch self {
-        case .normal: (x, y)
-        case .mirrored: (width - 1 - x, y)
-        case .rotated180: (width - 1 - x, height - 1 - y)
-        case .flipped: (x, height - 1 - y)
-        case .transposed: (y, x)
-        case .rotatedClockwise: (y, height - 1 - x)
-        case .transversed: (width - 1 - y, height - 1 - x)
-        case .rotatedAnticlockwise: (width - 1 - y, x)
+    /// Where the shown image's pixels lie in the stored one, as stored pixel indices: the top-left shown pixel is
+    /// `start`, and each step right or down in the shown image moves `across` or `down` in the stored one.
+    private func walk(width: Int, height: Int) -> (start: Int, across: Int, down: Int) {
+        let (lastRow, lastColumn) = ((height - 1) * width, width - 1)
+        return switch self {
+        case .normal: (0, 1, width)
+        case .mirrored: (lastColumn, -1, width)
+        case .rotated180: (lastRow + lastColumn, -1, -width)
+        case .flipped: (lastRow, 1, -width)
+        case .transposed: (0, width, 1)
+        case .rotatedClockwise: (lastRow, -width, 1)
+        case .transversed: (lastRow + lastColumn, -width, -1)
+        case .rotatedAnticlockwise: (lastColumn, width, -1)
         }
     }
 }

@@ -33,23 +33,26 @@ enum FusionNetwork: Sendable {
     case late(LateFusion)
     case cross(CrossAttentionFusion)
 
-    /// A fresh network of `architecture` with default settings over `encoders`' outputs.
-    init(architecture: FusionArchitecture, encoders: PartEncoders, scope: WeightScope) throws {
-        let classes = encoders.labels.count
+    /// A network of `architecture` over `encoders`' outputs, with the settings its architecture takes (the defaults
+    /// for a fresh network).
+    init(
+        architecture: FusionArchitecture, encoders: PartEncoders, scope: WeightScope,
+        early: EarlyFusion.Configuration = .init(), cross: CrossAttentionFusion.Configuration = .init()
+    ) throws {
+        let (image, audio, classes) = (encoders.image, encoders.audio, encoders.labels.count)
         switch architecture {
         case .early:
             self = .early(
                 try EarlyFusion(
-                    configuration: .init(), imageWidth: encoders.image.embeddingSize,
-                    audioWidth: encoders.audio.embeddingSize, classes: classes, scope: scope))
+                    configuration: early, imageWidth: image.embeddingSize, audioWidth: audio.embeddingSize,
+                    classes: classes, scope: scope))
         case .late:
             self = .late(try LateFusion(classes: classes, scope: scope))
         case .cross:
             self = .cross(
                 try CrossAttentionFusion(
-                    configuration: .init(), imageTokens: encoders.image.tokenShape,
-                    audioTokens: encoders.audio.tokenShape, imageWidth: encoders.image.embeddingSize,
-                        audioWidth: encoders.audio.embeddingSize, classes: classes, scope: scope))
+                    configuration: cross, imageTokens: image.tokenShape, audioTokens: audio.tokenShape,
+                    imageWidth: image.embeddingSize, audioWidth: audio.embeddingSize, classes: classes, scope: scope))
         }
     }
 
@@ -77,29 +80,21 @@ enum FusionNetwork: Sendable {
             }
             return configuration.network
         }
-        let classes = encoders.labels.count
+        let network: FusionNetwork
         switch architecture {
         case .early:
-            return (
-                .early(
-                    try EarlyFusion(
-                        configuration: try configuration(EarlyFusion.Configuration.self),
-                        imageWidth: encoders.image.embeddingSize, audioWidth: encoders.audio.embeddingSize,
-                        classes: classes, scope: scope)), encoders
-            )
+            network = try FusionNetwork(
+                architecture: .early, encoders: encoders, scope: scope,
+                early: configuration(EarlyFusion.Configuration.self))
         case .late:
             _ = try configuration(LateFusion.Configuration.self)
-            return (.late(try LateFusion(classes: classes, scope: scope)), encoders)
+            network = try FusionNetwork(architecture: .late, encoders: encoders, scope: scope)
         case .cross:
-            return (
-                .cross(
-                    try CrossAttentionFusion(
-                        configuration: try configuration(CrossAttentionFusion.Configuration.self),
-                        imageTokens: encoders.image.tokenShape, audioTokens: encoders.audio.tokenShape,
-                        imageWidth: encoders.image.embeddingSize, audioWidth: encoders.audio.embeddingSize,
-                        classes: classes, scope: scope)), encoders
-            )
+            network = try FusionNetwork(
+                architecture: .cross, encoders: encoders, scope: scope,
+                cross: configuration(CrossAttentionFusion.Configuration.self))
         }
+        return (network, encoders)
     }
 
     var architecture: FusionArchitecture {

@@ -16,8 +16,9 @@ public final class CaptionTraining: TrainingTask {
 
     let network: CaptionNetwork
     let encoders: PartEncoders
-    /// The data's captions, which examples' labels index.
-    let captions: [String]
+    /// The data's captions as word ids, cut to the decoder's length, in the order examples' labels index them:
+    /// tokenised once, not per example.
+    let captionWords: [[Int]]
     public let store: ParameterStore
     public let selection = (metric: "exact", higherIsBetter: true)
 
@@ -31,7 +32,7 @@ public final class CaptionTraining: TrainingTask {
             configuration.decoder.maxLength, 1 + (captions.map { vocabulary.encode($0).count }.max() ?? 0))
         network = try CaptionNetwork(
             configuration: configuration, vocabulary: vocabulary, encoders: encoders, scope: scope)
-        self.captions = captions
+        captionWords = Self.words(of: captions, network: network)
         store = scope.store
     }
 
@@ -39,8 +40,13 @@ public final class CaptionTraining: TrainingTask {
     init(folder: ModelFolder, captions: [String], options: TrainingOptions) throws {
         let scope = WeightScope.initializing(seed: options.seed)
         (network, encoders) = try CaptionNetwork.load(from: folder, scope: scope)
-        self.captions = captions
+        captionWords = Self.words(of: captions, network: network)
         store = scope.store
+    }
+
+    /// Each caption's ids, room left for the end marker.
+    private static func words(of captions: [String], network: CaptionNetwork) -> [[Int]] {
+        captions.map { Array(network.vocabulary.encode($0).prefix(network.decoder.configuration.maxLength - 1)) }
     }
 
     /// Mild noise on each part of a third of the training pairs.
@@ -53,7 +59,7 @@ public final class CaptionTraining: TrainingTask {
 
     public func batch(_ examples: [Example], augment: Bool, seed: UInt64) throws -> Batch {
         let vocabulary = network.vocabulary
-        let words = examples.map { Array(vocabulary.encode(captions[$0.label]).prefix(network.decoder.configuration.maxLength - 1)) }
+        let words = examples.map { captionWords[$0.label] }
         let length = (words.map(\.count).max() ?? 0) + 1
         return Batch(
             features: try PairExample.features(
