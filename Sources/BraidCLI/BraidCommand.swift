@@ -18,6 +18,7 @@ struct BraidCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Embed.self, Caption.self, Classify.self, Train.self, Eval.self, Reconstruct.self, Denoise.self, Sample.self,
+            Generate.self,
             Interpolate.self, Score.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self,
         ])
 }

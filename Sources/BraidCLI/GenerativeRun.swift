@@ -12,6 +12,8 @@ enum GenerativeRun {
         switch generation.job {
         case .score:
             try await score(model: generation.model, job: job, output: output)
+        case .textToImage:
+            try await TextToImageRun.run(generation, job: job, output: output)
         case .caption:
             try await MultimodalRun.caption(model: generation.model, beam: generation.beam, job: job, output: output)
         case .reconstruct, .denoise:

@@ -204,6 +204,22 @@ void braid_sigmoid_backward(const float *restrict output, const float *restrict 
 }
 
 BRAID_DISPATCH
+void braid_silu(const float *source, float *target, long count) {
+#pragma clang loop vectorize(assume_safety)
+    for (long index = 0; index < count; index++) target[index] = source[index] / (1 + braid_exp(-source[index]));
+}
+
+BRAID_DISPATCH
+void braid_silu_backward(const float *restrict source, const float *restrict gradient, float *restrict input_gradient,
+                         long count) {
+    for (long index = 0; index < count; index++) {
+        float x = source[index];
+        float s = 1 / (1 + braid_exp(-x));
+        input_gradient[index] = gradient[index] * s * (1 + x * (1 - s));
+    }
+}
+
+BRAID_DISPATCH
 void braid_softplus(const float *source, float *target, long count) {
 #pragma clang loop vectorize(assume_safety)
     for (long index = 0; index < count; index++) {

@@ -26,14 +26,6 @@ final class GenerativeCommandTests: XCTestCase {
         return url
     }
 
-    private func decodedSize(_ url: URL) throws -> [Int] {
-        guard case .image(let image) = try MediaDecoder().decode(Item(id: url.path, source: .file(path: url.path))) else {
-            XCTFail("\(url.path) is not an image")
-            return []
-        }
-        return [image.width, image.height, image.channels]
-    }
-
     private func run(_ arguments: [String], in directory: URL) throws -> BraidProcess.Result {
         try BraidProcess.run(arguments, directory: directory)
     }

@@ -68,7 +68,8 @@ public struct HashedTextEncoder: Encoder {
         }
     }
 
-    private static func words(in text: String) -> [[Unicode.Scalar]] {
+    /// The words of a normalised text, as step 2 of the recipe finds them.
+    static func words(in text: String) -> [[Unicode.Scalar]] {
         var words: [[Unicode.Scalar]] = []
         var current: [Unicode.Scalar] = []
         for scalar in text.unicodeScalars {

@@ -1,8 +1,11 @@
 import BraidTensor
 import Synchronization
 
-/// The two VQ-VAE codebook options, applied after each optimiser step:
+/// The VQ-VAE codebook options, applied after each optimiser step:
 ///
+/// - data initialisation: after the first step, the codes are set to encoder outputs of that batch spread evenly
+///   over it, so that every code starts where the data is instead of in a small cube at the origin that most
+///   outputs are far from;
 /// - moving averages (van den Oord et al., 2017, appendix A.1): each code becomes the decayed mean of the encoder
 ///   outputs assigned to it, `e = m / N` with `N ← γN + (1−γ)n` and `m ← γm + (1−γ)Σz`, instead of learning by
 ///   gradient;
@@ -17,10 +20,26 @@ final class CodebookMaintenance: Sendable {
         var emaDecay: Float?
         /// Steps between restarts of unused codes; nil never restarts.
         var restartInterval: Int?
+        /// Codes set from the first batch's encoder outputs.
+        var initializesFromData = false
+
+        var isActive: Bool { emaDecay != nil || restartInterval != nil || initializesFromData }
 
         enum CodingKeys: String, CodingKey {
             case emaDecay = "ema_decay"
             case restartInterval = "restart_interval"
+            case initializesFromData = "init_from_data"
+        }
+
+        init(emaDecay: Float? = nil, restartInterval: Int? = nil, initializesFromData: Bool = false) {
+            (self.emaDecay, self.restartInterval, self.initializesFromData) = (emaDecay, restartInterval, initializesFromData)
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            emaDecay = try container.decodeIfPresent(Float.self, forKey: .emaDecay)
+            restartInterval = try container.decodeIfPresent(Int.self, forKey: .restartInterval)
+            initializesFromData = try container.decodeIfPresent(Bool.self, forKey: .initializesFromData) ?? false
         }
     }
 
@@ -36,6 +55,8 @@ final class CodebookMaintenance: Sendable {
     private let emaSum: Tensor
     /// Per code, outputs assigned since the last restart; its extra last element counts the steps.
     private let usage: Tensor
+    /// (1): 1 once the codes were set from data; only with that option, so older files need not hold it.
+    private let initialized: Tensor?
     private let observation = Mutex(Observation())
 
     init(settings: Settings, quantizer: VectorQuantizer, scope: WeightScope) throws {
@@ -45,6 +66,8 @@ final class CodebookMaintenance: Sendable {
         emaCount = try scope.buffer("ema_count", shape: [count], initializer: .ones)
         emaSum = try scope.buffer("ema_sum", shape: [count, dimension], initializer: .zeros)
         usage = try scope.buffer("usage", shape: [count + 1], initializer: .zeros)
+        initialized =
+            settings.initializesFromData ? try scope.buffer("initialized", shape: [1], initializer: .zeros) : nil
         if settings.emaDecay != nil, !scope.contains("ema_sum") {
             // Start the sums at the codes themselves, so e = m / N holds from the first step.
             emaSum.withUnsafeMutableBufferPointer { sums in
@@ -66,6 +89,24 @@ final class CodebookMaintenance: Sendable {
         }
         guard !seen.codes.isEmpty else { return }
         let (count, dimension) = (codebook.shape[0], codebook.shape[1])
+        if let initialized, initialized.scalars[0] == 0, seen.codes.count >= count {
+            codebook.withUnsafeMutableBufferPointer { codes in
+                for code in 0..<count {
+                    let row = code * seen.codes.count / count
+                    for column in 0..<dimension {
+                        codes[code * dimension + column] = seen.vectors[row * dimension + column]
+                    }
+                }
+            }
+            initialized.withUnsafeMutableBufferPointer { $0[0] = 1 }
+            if settings.emaDecay != nil {
+                emaCount.withUnsafeMutableBufferPointer { counts in for index in counts.indices { counts[index] = 1 } }
+                emaSum.withUnsafeMutableBufferPointer { sums in
+                    codebook.withUnsafeBufferPointer { codes in for index in codes.indices { sums[index] = codes[index] } }
+                }
+            }
+            return
+        }
         codebook.withUnsafeMutableBufferPointer { codes in
             if let decay = settings.emaDecay {
                 updateAverages(codes, seen: seen, decay: decay, count: count, dimension: dimension)

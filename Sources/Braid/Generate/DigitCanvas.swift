@@ -26,3 +26,10 @@ struct DigitCanvas: Sendable, Equatable {
             bytes: pixels.map { UInt8((min(1, max(0, $0)) * 255).rounded()) })
     }
 }
+
+extension DigitCanvas {
+    /// Each decoded image's canvas, as the training loop's examples.
+    var exampleFrontEnd: ExampleSet.FrontEnd {
+        ExampleSet.decoding { [self] media, _ in try pixels(of: media, encoder: GenerativeNetwork.encoderName) }
+    }
+}

@@ -43,6 +43,8 @@ public struct GenerativeSettings: Sendable, Equatable {
     public var emaDecay: Float?
     /// The VQ-VAE's unused codes restarted every this many steps.
     public var restartInterval: Int?
+    /// The VQ-VAE's codes set from the first batch's encoder outputs.
+    public var initializesCodesFromData = false
 
     public init(architecture: GenerativeArchitecture) {
         self.architecture = architecture
@@ -81,7 +83,9 @@ struct GenerativeNetwork: Sendable {
             try self.init(body: .vae(VariationalAutoencoder(configuration: configuration, scope: scope)), corruption: corruption, scope: scope)
         case .vqvae:
             var configuration = VQVAE.Configuration()
-            configuration.codebook = .init(emaDecay: settings.emaDecay, restartInterval: settings.restartInterval)
+            configuration.codebook = .init(
+                emaDecay: settings.emaDecay, restartInterval: settings.restartInterval,
+                initializesFromData: settings.initializesCodesFromData)
             try self.init(body: .vqvae(VQVAE(configuration: configuration, scope: scope)), corruption: corruption, scope: scope)
         }
     }
@@ -95,7 +99,7 @@ struct GenerativeNetwork: Sendable {
         self.corruption = corruption
         self.prior = prior
         if case .vqvae(let network) = body,
-            network.configuration.codebook.emaDecay != nil || network.configuration.codebook.restartInterval != nil
+            network.configuration.codebook.isActive
         {
             codebookMaintenance = try CodebookMaintenance(
                 settings: network.configuration.codebook, quantizer: network.quantizer, scope: scope.scope("quantizer"))

@@ -26,11 +26,14 @@ import Yams
 ///   model: cross             # early, late, cross, or a fusion model's folder
 /// generate:                  # instead of encode: a generative model redraws or scores each image
 ///   model: digits-ae
-///   job: reconstruct         # reconstruct, denoise, score, or caption (multimodal items)
-///   out_dir: recon/          # reconstruct and denoise: one PNG per input
+///   job: reconstruct         # reconstruct, denoise, score, caption (multimodal items), text-to-image (text lines)
+///   out_dir: recon/          # reconstruct and denoise: one PNG per input; text-to-image: L-K.png
 ///   add_noise: false
 ///   seed: 0
 ///   beam: 3                  # caption
+///   n: 4                     # text-to-image: images per prompt
+///   steps: 50                # text-to-image: DDIM steps
+///   guidance: 3              # text-to-image: classifier-free guidance
 /// output:
 ///   resume: out.jsonl        # skip ids already there, append the rest
 ///   shard: 0/4
@@ -258,7 +261,7 @@ private struct SpecReader {
 
     func readGenerate(_ node: Node) throws(PipelineSpecError) -> GenerationSpec {
         let generate = try mapping(
-            node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed", "beam"])
+            node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed", "beam", "n", "steps", "guidance"])
         guard let modelNode = generate["model"] else { throw fail(node, "'generate' needs a 'model'") }
         var job = GenerationSpec.Job.reconstruct
         if let value = generate["job"] {
@@ -273,13 +276,25 @@ private struct SpecReader {
         if let value = generate["out_dir"] { spec.outDir = try string(value, "out_dir") }
         if let value = generate["add_noise"] { spec.addNoise = try bool(value, "add_noise") }
         if let value = generate["seed"] { spec.seed = UInt64(try int(value, "seed", minimum: 0)) }
+        for key in ["n", "steps", "guidance"] where job != .textToImage {
+            if let value = generate[key] { throw fail(value, "'\(key)' is for 'job: text-to-image'") }
+        }
+        if let value = generate["n"] { spec.count = try int(value, "n", minimum: 1) }
+        if let value = generate["steps"] { spec.sampling.steps = try int(value, "steps", minimum: 1) }
+        if let value = generate["guidance"] {
+            guard let guidance = Float(try string(value, "guidance")), guidance >= 0, guidance.isFinite else {
+                throw fail(value, "'guidance' must be a number of at least 0")
+            }
+            spec.sampling.guidance = guidance
+        }
         if let value = generate["beam"] {
             guard job == .caption else { throw fail(value, "'beam' is for 'job: caption'") }
             spec.beam = try int(value, "beam", minimum: 1)
         }
         switch (job, spec.outDir) {
         case (.score, .some), (.caption, .some): throw fail(node, "'\(job.rawValue)' writes JSON lines only: drop 'out_dir'")
-        case (.reconstruct, nil), (.denoise, nil): throw fail(node, "'\(job.rawValue)' needs 'out_dir' for its PNGs")
+        case (.reconstruct, nil), (.denoise, nil), (.textToImage, nil):
+            throw fail(node, "'\(job.rawValue)' needs 'out_dir' for its PNGs")
         default: break
         }
         if spec.addNoise, job != .denoise { throw fail(node, "'add_noise' is for 'job: denoise'") }

@@ -135,7 +135,8 @@ public struct StageStatistics: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) * 1e-18
     }

@@ -88,12 +88,8 @@ public struct GenerativeEvaluation: Encodable, Sendable {
     private static func load(
         _ data: LabelledData, network: GenerativeNetwork, requiringLabels: Bool, decodeJobs: Int, progress: ProgressBar?
     ) async throws -> ExampleSet {
-        let canvas = network.canvas
-        return try await ExampleSet.load(
+        try await ExampleSet.load(
             data, split: nil, requiringLabels: requiringLabels, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
-            errors: .standardError(), progress: progress,
-            frontEnd: ExampleSet.decoding { media, _ in
-                try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName)
-            })
+            errors: .standardError(), progress: progress, frontEnd: network.canvas.exampleFrontEnd)
     }
 }

@@ -44,10 +44,7 @@ public final class GenerativeTraining: TrainingTask {
     public var configuration: any Encodable & Sendable { network.configuration }
 
     /// The canvas of each decoded image.
-    public var frontEnd: ExampleSet.FrontEnd {
-        let canvas = network.canvas
-        return ExampleSet.decoding { media, _ in try canvas.pixels(of: media, encoder: GenerativeNetwork.encoderName) }
-    }
+    public var frontEnd: ExampleSet.FrontEnd { network.canvas.exampleFrontEnd }
 
     public func batch(_ examples: [Example], augment: Bool, seed: UInt64) throws -> Batch {
         let side = network.canvas.side

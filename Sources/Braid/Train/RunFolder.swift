@@ -45,8 +45,8 @@ struct RunFolder {
     }
 
     /// The best epoch's weights and the record that names it.
-    func writeModel(_ store: ParameterStore, record: TrainingRecord) throws {
-        try write("model.safetensors") { try store.save(to: URL(fileURLWithPath: $0)) }
+    func writeModel(_ tensors: [String: Tensor], record: TrainingRecord) throws {
+        try write("model.safetensors") { try SafeTensorsFile.write(tensors, to: URL(fileURLWithPath: $0)) }
         try write(json: record, to: "training.json")
     }
 

@@ -113,7 +113,7 @@ public final class TrainingLoop<Model: TrainingTask> {
         position.record.history.append(report)
         if isBetter(report, than: position.record.best) {
             position.record.best = report
-            try folder.writeModel(task.store, record: position.record)
+            try folder.writeModel(task.modelTensors, record: position.record)
         } else {
             try folder.write(json: position.record, to: "training.json")
         }

@@ -60,6 +60,12 @@ public enum TrainingRun {
             let fusion = try FusionTraining(architecture: architecture, encoders: encoders, options: options)
             loaded = try await examples(frontEnd: fusion.frontEnd, requiringLabels: true, labels: fusion.labels)
             task = fusion
+        case .diffusion(let settings):
+            // The labels name what the captions say, so the data is read before the model is built.
+            loaded = try await examples(
+                frontEnd: DigitCanvas(frontEnd: DiffusionConfiguration().frontEnd).exampleFrontEnd,
+                requiringLabels: true)
+            task = try DiffusionTraining(settings: settings, labels: loaded.labels, options: options)
         case .caption(let encoders):
             // The captions are the data's labels, so the first pass over the data finds the vocabulary.
             let names = try PartEncoders(encoders)
@@ -120,6 +126,8 @@ public enum TrainingRun {
             task = prior
         case TrainingKind.fusionTask:
             task = try FusionTraining(folder: folder, options: record.options)
+        case TrainingKind.diffusionTask:
+            task = try DiffusionTraining(folder: folder, options: record.options)
         case TrainingKind.captionTask:
             task = try CaptionTraining(folder: folder, captions: record.labels, options: record.options)
         default:
@@ -190,12 +198,15 @@ public enum TrainingKind: Sendable {
     case fusion(FusionArchitecture, encoders: PartEncoders.Names)
     /// A caption model over the outputs of two part encoders, trained on pairs labelled with their captions.
     case caption(encoders: PartEncoders.Names)
+    /// A text-to-image diffusion model, trained on labelled images captioned by phrasings of their labels.
+    case diffusion(DiffusionSettings)
 
     static let classifierTask = "classifier"
     static let generativeTask = "generative"
     static let codePriorTask = "code-prior"
     static let fusionTask = "fusion"
     static let captionTask = "caption"
+    static let diffusionTask = "diffusion"
 
     /// `training.json`'s `task`.
     var task: String {
@@ -205,6 +216,7 @@ public enum TrainingKind: Sendable {
         case .codePrior: Self.codePriorTask
         case .fusion: Self.fusionTask
         case .caption: Self.captionTask
+        case .diffusion: Self.diffusionTask
         }
     }
 
@@ -216,6 +228,7 @@ public enum TrainingKind: Sendable {
         case .codePrior: Self.codePriorTask
         case .fusion(let architecture, _): architecture.rawValue
         case .caption: CaptionNetwork.architecture
+        case .diffusion: DiffusionConfiguration.architectureName
         }
     }
 
@@ -241,3 +254,4 @@ extension TrainableModel {
 extension ClassifierTraining: TrainableModel {}
 extension GenerativeTraining: TrainableModel {}
 extension CodePriorTraining: TrainableModel {}
+extension DiffusionTraining: TrainableModel {}

@@ -54,8 +54,14 @@ public protocol TrainingTask: AnyObject, Sendable {
 
     /// Runs after each optimiser step: for updates that are not gradient steps (a VQ-VAE's codebook averages).
     func afterStep()
+
+    /// What the model file holds, by name: every parameter and buffer, unless the model samples with other weights
+    /// than it trains (a diffusion model's averages), which then take the parameters' names.
+    var modelTensors: [String: Tensor] { get }
 }
 
 extension TrainingTask {
     public func afterStep() {}
+
+    public var modelTensors: [String: Tensor] { Dictionary(uniqueKeysWithValues: store.namedTensors) }
 }

@@ -25,6 +25,13 @@ extension BraidCommand {
                 For a caption model, on records {"id","image","audio","caption"}: {"model","examples","failed",\
                 "beam","exact","by_parts","mistakes"}.
 
+                For a text-to-image diffusion model: --per-label samples of each class it was trained on, prompts \
+                cycling through the phrasings --prompts names, labelled by the --judge classifier: {"model","judge",\
+                "prompts","fidelity","per_label","confusion","seconds_per_image",…}; with --data (real labelled \
+                images), "diversity" (mean pairwise pixel distance of a class's samples against its real images'), \
+                and with --knn-index (the training images) too, "memorisation" (each sample's distance to its \
+                nearest training image against the real images' 1st percentile).
+
                 Items that cannot be decoded, or whose label the model does not know, are reported on standard \
                 error, and the exit code is then 1.
 
@@ -35,6 +42,7 @@ extension BraidCommand {
                       --knn-index ../shared/data/mnist/train-images-idx3-ubyte.gz
                   braid eval digits-fusion-cross --records fusion-test.jsonl --corrupt image-noise=1,audio-snr=0
                   braid eval digit-captions --records caption-test.jsonl
+                  braid eval digits-diffusion --judge handwritten-digits --per-label 100 --prompts held-out
                 """)
 
         @Argument(help: "The model: a shipped name, a name in $BRAID_MODELS, or a model folder's path.")
@@ -55,6 +63,8 @@ extension BraidCommand {
         @Option(help: "Beams of a caption model's beam search; 1 decodes greedily.")
         var beam = 3
 
+        @OptionGroup(title: "Text-to-image") var diffusion: DiffusionEvalOptions
+
         @OptionGroup(title: "Data") var data: DataOptions
 
         @Option(help: "Items decoded at once; default: one per core.")
@@ -67,7 +77,9 @@ extension BraidCommand {
         var quiet = false
 
         func validate() throws {
-            guard data.isGiven else { throw ValidationError("Give the data: '--data', '--records' or '--tar'.") }
+            guard data.isGiven || diffusion.judge != nil else {
+                throw ValidationError("Give the data: '--data', '--records' or '--tar'.")
+            }
         }
 
         func run() async throws {
@@ -80,7 +92,20 @@ extension BraidCommand {
                 let progress = ProgressBar(total: nil, quiet: quiet, unit: "items")
                 struct Header: Decodable { let architecture: String? }
                 let architecture = try folder.json(Header.self, from: "config.json").architecture ?? ""
-                if architecture == "caption" {
+                if architecture == DiffusionConfiguration.architectureName {
+                    var training: LabelledData?
+                    if let knnIndex {
+                        training = LabelledData()
+                        training?.paths = [knnIndex]
+                    }
+                    let report = try await DiffusionEvaluation.evaluate(
+                        TextToImageModel(folder: folder),
+                        judge: Braid.Classifier(named: diffusion.judge ?? "handwritten-digits"),
+                        perLabel: diffusion.perLabel, phrasings: diffusion.phrasings, options: diffusion.sampling.options,
+                        real: data.isGiven ? data.labelledData : nil, training: training, decodeJobs: jobs ?? cores,
+                        progress: progress)
+                    (evaluation, failed) = (report, report.failed)
+                } else if architecture == "caption" {
                     let captions = try await CaptionEvaluation.evaluate(
                         CaptionModel(folder: folder), on: data.labelledData, beam: beam, decodeJobs: jobs ?? cores,
                         progress: progress)
@@ -141,6 +166,38 @@ extension PartCorruption: ExpressibleByArgument {
                 drop = part
             default: return nil
             }
+        }
+    }
+}
+
+/// `braid eval`'s options for a text-to-image model.
+struct DiffusionEvalOptions: ParsableArguments {
+    @Option(help: "The classifier that labels the samples (default handwritten-digits).")
+    var judge: String?
+
+    @Option(help: "Samples of each class.")
+    var perLabel = 100
+
+    @Option(
+        help: ArgumentHelp(
+            "The phrasings prompts cycle through: training, held-out, or one TEMPLATE with {} for the class.",
+            valueName: "PHRASINGS"))
+    var prompts = "training"
+
+    @OptionGroup(title: "Sampling") var sampling: SamplingFlags
+
+    func validate() throws {
+        guard perLabel >= 1 else { throw ValidationError("'--per-label' must be at least 1, got \(perLabel).") }
+        if !["training", "held-out"].contains(prompts), !prompts.contains("{}") {
+            throw ValidationError("'--prompts' is training, held-out, or a template with {} for the class, got '\(prompts)'.")
+        }
+    }
+
+    var phrasings: DiffusionEvaluation.Phrasings {
+        switch prompts {
+        case "training": .training
+        case "held-out": .heldOut
+        default: .template(prompts)
         }
     }
 }

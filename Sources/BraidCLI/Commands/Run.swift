@@ -13,12 +13,14 @@ extension BraidCommand {
                 With a 'generate' section instead of encoders, a generative model redraws (reconstruct, denoise) or \
                 scores each image. With a 'fuse' section, or 'generate: {job: caption}', each item is an image and a \
                 sound (records {"id","image","audio"}, or a video): its parts are fused, then captioned or written as \
-                the fused embedding; a '.jsonl' file given after the pipeline file is read as such records.
+                the fused embedding; a '.jsonl' file given after the pipeline file is read as such records. With \
+                'generate: {job: text-to-image}', each line of the file given is a prompt to draw.
 
                 Examples:
                   braid run pipelines/embed-folder.yaml photos/ > photos.jsonl
                   braid run pipelines/denoise-digits.yaml scans/ > denoised.jsonl
                   braid run pipelines/caption.yaml pairs.jsonl > captions.jsonl
+                  braid run pipelines/text-to-image.yaml prompts.txt > drawn.jsonl
                 """)
 
         @Argument(help: "The pipeline file.")
@@ -41,7 +43,15 @@ extension BraidCommand {
                 throw ExitCode.failure
             }
             let multimodal = job.fusion != nil || job.generation?.job == .caption
-            if !inputs.isEmpty { job.origin = multimodal ? MultimodalRun.origin(of: inputs) : .paths(inputs) }
+            if job.generation?.job == .textToImage, !inputs.isEmpty {
+                // Prompts are lines of one file.
+                guard inputs.count == 1 else {
+                    throw ValidationError("'text-to-image' reads one file of prompts, got \(inputs.count) inputs.")
+                }
+                job.origin = .lines(inputs[0])
+            } else if !inputs.isEmpty {
+                job.origin = multimodal ? MultimodalRun.origin(of: inputs) : .paths(inputs)
+            }
             try output.apply(to: &job)
             if let fusion = job.fusion, job.generation == nil {
                 return try await MultimodalRun.fuse(model: fusion.model, job: job, output: output)

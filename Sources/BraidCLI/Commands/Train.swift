@@ -17,7 +17,7 @@ extension BraidCommand {
                 """,
             subcommands: [
                 Classifier.self, Autoencoder.self, DenoisingAutoencoder.self, VAE.self, VQVAE.self, CodePrior.self, Fusion.self,
-                Caption.self,
+                Caption.self, Diffusion.self,
             ])
     }
 }

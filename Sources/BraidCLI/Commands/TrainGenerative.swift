@@ -158,6 +158,8 @@ extension BraidCommand.Train {
         var emaDecay: Float?
         @Option(help: "Move codes no output chose in the last N steps onto outputs of the current batch.")
         var restartDeadCodes: Int?
+        @Flag(help: "Set the codes to encoder outputs of the first batch, spread over it.")
+        var initCodesFromData = false
 
         func validateModelOptions() throws {
             if let emaDecay, !(0..<1).contains(emaDecay) {
@@ -172,9 +174,10 @@ extension BraidCommand.Train {
             var settings = GenerativeSettings(architecture: .vqvae)
             settings.emaDecay = emaDecay
             settings.restartInterval = restartDeadCodes
+            settings.initializesCodesFromData = initCodesFromData
             return settings
         }
-        var givesModelOptions: Bool { emaDecay != nil || restartDeadCodes != nil }
+        var givesModelOptions: Bool { emaDecay != nil || restartDeadCodes != nil || initCodesFromData }
     }
 }
 

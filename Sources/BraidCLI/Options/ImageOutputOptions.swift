@@ -50,15 +50,41 @@ struct ImageDestination: Sendable {
     }
 
     /// Writes `images` to the grid, or to the folder as 0000.png, 0001.png, …, and one line per file on stdout.
-    func writeNumbered(_ images: [Image]) throws {
+    /// - Parameter perFile: Images that make one file in the folder, side by side (a trace's stages).
+    func writeNumbered(_ images: [Image], perFile: Int = 1) throws {
         if let grid {
             try writeGrid(images)
             FileHandle.standardOutput.write(Data("{\"file\":\(jsonString(grid)),\"count\":\(images.count)}\n".utf8))
             return
         }
-        for (index, image) in images.enumerated() {
+        for index in 0..<(images.count / perFile) {
+            let group = Array(images[(index * perFile)..<((index + 1) * perFile)])
+            let image = perFile == 1 ? group[0] : ImageGrid.tile(group, columns: perFile)
             let file = try write(image, named: String(format: "%04d.png", index))
             FileHandle.standardOutput.write(Data("{\"file\":\(jsonString(file))}\n".utf8))
+        }
+    }
+
+    /// Checks, before any work, that the grid's folder or the output folder (created here) takes new files.
+    /// - Throws: `OutputError.cannotWrite` naming the path.
+    func checkWritable() throws {
+        let manager = FileManager.default
+        if let folder {
+            do { try manager.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
+                throw OutputError.cannotWrite(file: folder, problem: "cannot create the folder")
+            }
+            guard manager.isWritableFile(atPath: folder) else {
+                throw OutputError.cannotWrite(file: folder, problem: "the folder is not writable")
+            }
+        }
+        if let grid {
+            let parent = (grid as NSString).deletingLastPathComponent
+            var isFolder: ObjCBool = false
+            guard manager.fileExists(atPath: parent.isEmpty ? "." : parent, isDirectory: &isFolder), isFolder.boolValue
+            else { throw OutputError.cannotWrite(file: grid, problem: "its folder does not exist") }
+            guard manager.isWritableFile(atPath: parent.isEmpty ? "." : parent) else {
+                throw OutputError.cannotWrite(file: grid, problem: "its folder is not writable")
+            }
         }
     }
 }

@@ -83,6 +83,12 @@ void braid_sigmoid(const float *source, float *target, long count);
 // Sigmoid's backward from its output y: input_gradient = g·y·(1 − y); `input_gradient` must not overlap either.
 void braid_sigmoid_backward(const float *output, const float *gradient, float *input_gradient, long count);
 
+// SiLU, x·sigmoid(x) (the swish of diffusion U-Nets), from `source` into `target` (which may be `source`).
+void braid_silu(const float *source, float *target, long count);
+
+// SiLU's backward: input_gradient = g·s·(1 + x·(1 − s)), s = sigmoid(x); must not overlap either.
+void braid_silu_backward(const float *source, const float *gradient, float *input_gradient, long count);
+
 // Softplus, log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), from `source` into `target` (which may be `source`).
 void braid_softplus(const float *source, float *target, long count);
 

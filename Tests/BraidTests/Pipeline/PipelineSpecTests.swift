@@ -47,11 +47,7 @@ final class PipelineSpecTests: XCTestCase {
             ("decode: {jobs: 1}", "p.yaml:1:1: the pipeline has no 'input' section"),
             ("input: [a", "p.yaml:2:1: invalid YAML: did not find expected ',' or ']'"),
         ]
-        for (yaml, expected) in cases {
-            XCTAssertThrowsError(try PipelineSpec.parse(yaml: yaml, file: "p.yaml"), yaml) { error in
-                XCTAssertEqual("\(error)", expected)
-            }
-        }
+        assertErrors(cases)
     }
 
     func test_the_caption_pipeline_declares_its_fuse_and_generate_stages() throws {
@@ -96,9 +92,44 @@ final class PipelineSpecTests: XCTestCase {
                 "p.yaml:2:48: 'beam' is for 'job: caption'"
             ),
         ]
+        assertErrors(cases)
+    }
+
+    func test_the_text_to_image_pipeline_declares_its_sampler_and_is_checked() throws {
+        let job = try PipelineSpec.load(
+            path: Fixtures.root.deletingLastPathComponent().appendingPathComponent("pipelines/text-to-image.yaml").path)
+        XCTAssertEqual(job.origin, .lines("Fixtures/prompts/digits.txt"))
+        XCTAssertEqual(job.generation?.job, .textToImage)
+        XCTAssertEqual(job.generation?.count, 4)
+        XCTAssertEqual(job.generation?.sampling.steps, 50)
+        XCTAssertEqual(job.generation?.sampling.guidance, 3)
+        XCTAssertEqual(job.generation?.outDir, "drawn/")
+        let cases: [(String, String)] = [
+            (
+                "input: {lines: p.txt}\ngenerate: {model: digits-diffusion, job: text-to-image}",
+                "p.yaml:2:11: 'text-to-image' needs 'out_dir' for its PNGs"
+            ),
+            (
+                "input: {lines: p.txt}\ngenerate: {model: digits-diffusion, job: text-to-image, out_dir: d, guidance: lots}",
+                "p.yaml:2:79: 'guidance' must be a number of at least 0"
+            ),
+            (
+                "input: {lines: p.txt}\ngenerate: {model: digits-diffusion, job: text-to-image, out_dir: d, steps: 0}",
+                "p.yaml:2:76: 'steps' must be a whole number of at least 1"
+            ),
+            (
+                "input: {idx: t.gz}\ngenerate: {model: digits-ae, job: score, n: 2}",
+                "p.yaml:2:45: 'n' is for 'job: text-to-image'"
+            ),
+        ]
+        assertErrors(cases)
+    }
+
+    /// Each pipeline file (named p.yaml) fails to parse with exactly its message.
+    private func assertErrors(_ cases: [(String, String)], line: UInt = #line) {
         for (yaml, expected) in cases {
-            XCTAssertThrowsError(try PipelineSpec.parse(yaml: yaml, file: "p.yaml"), yaml) { error in
-                XCTAssertEqual("\(error)", expected)
+            XCTAssertThrowsError(try PipelineSpec.parse(yaml: yaml, file: "p.yaml"), yaml, line: line) { error in
+                XCTAssertEqual("\(error)", expected, line: line)
             }
         }
     }

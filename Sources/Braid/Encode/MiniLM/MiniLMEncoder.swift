@@ -106,6 +106,19 @@ public struct MiniLMEncoder: Encoder {
         }
     }
 
+    /// A text's sentence vector (as ``embed(_:)`` gives it) and the last hidden state of each of its first
+    /// `maxTokens` tokens, ([CLS] and [SEP] included), row-major (T, E): what a model that attends to the words reads.
+    public func sentenceAndTokens(_ text: String, maxTokens: Int) -> (sentence: [Float], tokens: [Float]) {
+        let sequence = tokenizer.encode(text).ids
+        let hidden = withNoGrad { model([sequence]) }  // (T, E)
+        return hidden.withUnsafeBufferPointer { rows in
+            (
+                pooling.normalizedSentenceVector(rows, count: sequence.count, width: dimension),
+                Array(rows.prefix(min(maxTokens, sequence.count) * dimension))
+            )
+        }
+    }
+
     /// Groups sequence indices, in order, into batches of at most `tokensPerBatch` tokens (or one
     /// sequence, if that alone is longer). Empty sequences (possible only with a tokenizer that adds
     /// no special tokens) are left out: there is nothing to run, their vector stays all zeros.
