@@ -106,3 +106,10 @@ struct JSONLine {
         bytes.append(UInt8(ascii: "\""))
     }
 }
+
+/// `text` as a JSON string literal, escaped as every output line escapes it: for messages and hand-made lines.
+public func jsonString(_ text: String) -> String {
+    var bytes: [UInt8] = []
+    JSONLine.appendString(text, to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -88,8 +88,3 @@ struct ImageDestination: Sendable {
         }
     }
 }
-
-/// `text` as a JSON string literal.
-func jsonString(_ text: String) -> String {
-    String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
-}

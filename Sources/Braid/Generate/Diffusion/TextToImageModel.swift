@@ -108,7 +108,7 @@ public final class TextToImageModel: Sendable {
     /// - Throws: `GenerationError` for a prompt with no letters or digits.
     public func encode(prompt: String) throws -> [Float] {
         do { return try prompts.tokens(of: prompt) } catch {
-            throw GenerationError(model: name, problem: "the prompt \(jsonQuoted(prompt)) has no letters or digits")
+            throw GenerationError(model: name, problem: "the prompt \(jsonString(prompt)) has no letters or digits")
         }
     }
 
@@ -146,8 +146,4 @@ public final class TextToImageModel: Sendable {
 
     /// Values in [−1, 1] as a grey image.
     private func image(_ values: [Float]) -> Image { canvas.image(values.map { ($0 + 1) / 2 }) }
-}
-
-private func jsonQuoted(_ text: String) -> String {
-    String(decoding: (try? JSONEncoder().encode(text)) ?? Data(), as: UTF8.self)
 }
