@@ -24,6 +24,9 @@ let package = Package(
             name: "CLibJPEG", pkgConfig: "libjpeg",
             providers: [.apt(["libjpeg-dev"]), .brew(["jpeg-turbo"])]),
         .systemLibrary(
+            name: "CWebP", pkgConfig: "libwebpdemux",
+            providers: [.apt(["libwebp-dev"]), .brew(["webp"])]),
+        .systemLibrary(
             name: "CSndFile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"]), .brew(["libsndfile"])]),
         .systemLibrary(
@@ -65,7 +68,7 @@ let package = Package(
         .target(
             name: "Braid",
             dependencies: [
-                "BraidTensor", "CLibPNG", "CPNGReader", "CJPEGReader", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
+                "BraidTensor", "CLibPNG", "CPNGReader", "CJPEGReader", "CWebP", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),

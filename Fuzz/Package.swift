@@ -24,6 +24,7 @@ let package = Package(
         .executableTarget(name: "FuzzSniff", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzJPEG", dependencies: ["FuzzSupport", braid]),
+        .executableTarget(name: "FuzzWebP", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzWAV", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzVideo", dependencies: ["FuzzSupport", braid]),
         .executableTarget(name: "FuzzText", dependencies: ["FuzzSupport", braid]),

@@ -94,8 +94,8 @@ int braid_jpeg_read_info(const uint8_t *data, size_t size, braid_jpeg_info *out,
     return 0;
 }
 
-int braid_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, char *message,
-                      size_t message_size) {
+int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *pixels, size_t pixels_size,
+                      char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
     braid_jpeg_error error;
     prepare(&info, &error, message, message_size);
@@ -107,6 +107,10 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t 
     jpeg_read_header(&info, TRUE);
     int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
     info.out_color_space = info.jpeg_color_space == JCS_GRAYSCALE ? JCS_GRAYSCALE : cmyk ? JCS_CMYK : JCS_RGB;
+    // The scaled inverse DCT, with libjpeg's default (accurate) DCT and chroma interpolation, as Pillow's draft
+    // mode decodes.
+    info.scale_num = 1;
+    info.scale_denom = reduction > 1 ? (unsigned int)reduction : 1;
     jpeg_start_decompress(&info);
     size_t channels = info.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
     size_t stride = (size_t)info.output_width * channels;

@@ -19,6 +19,20 @@ final class HostileInputTests: XCTestCase {
         try Data("a good text among them".utf8).write(to: scratch.url.appendingPathComponent("g-good.txt"))
         try FileManager.default.createSymbolicLink(
             atPath: scratch.path("h-loop"), withDestinationPath: scratch.url.path)
+        // Photos and sound that lie: a JPEG header claiming 65,500 × 65,500, a JPEG cut short and one whose Huffman
+        // table is damaged, a WebP whose chunk sizes claim 2 GB, an MP3 of garbage after a valid ID3 tag.
+        let fixtures = BraidProcess.packageRoot.appendingPathComponent("Fixtures")
+        var huge = try Data(contentsOf: fixtures.appendingPathComponent("jpeg/subsampling-444.jpg"))
+        let sof = try XCTUnwrap((0..<huge.count - 1).first { huge[$0] == 0xFF && huge[$0 + 1] == 0xC0 })
+        huge.replaceSubrange(sof + 5..<sof + 9, with: [0xFF, 0xDC, 0xFF, 0xDC])
+        try huge.write(to: scratch.url.appendingPathComponent("i-huge.jpg"))
+        for (fixture, name) in [
+            ("jpeg/corrupt/truncated.jpg", "j-truncated.jpg"), ("jpeg/corrupt/bad-huffman-table.jpg", "k-huffman.jpg"),
+            ("webp/corrupt/lying-chunk-size.webp", "l-lying.webp"), ("audio/corrupt/garbage-after-id3.mp3", "m-id3.mp3"),
+        ] {
+            try FileManager.default.copyItem(
+                at: fixtures.appendingPathComponent(fixture), to: scratch.url.appendingPathComponent(name))
+        }
 
         let start = Date()
         let result = try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", scratch.url.path])
@@ -41,6 +55,11 @@ final class HostileInputTests: XCTestCase {
         XCTAssertTrue(
             errors.keys.contains { $0.hasPrefix("h-loop") }, "a symlink loop is reported, not walked forever: \(errors)"
         )
+        XCTAssertTrue(errors["i-huge.jpg"]?.contains("too large: 65500×65500") == true, "\(errors)")
+        XCTAssertTrue(errors["j-truncated.jpg"]?.contains("truncated: libjpeg") == true, "\(errors)")
+        XCTAssertTrue(errors["k-huffman.jpg"]?.contains("corrupt: libjpeg") == true, "\(errors)")
+        XCTAssertTrue(errors["l-lying.webp"]?.contains("truncated: libwebp") == true, "\(errors)")
+        XCTAssertTrue(errors["m-id3.mp3"]?.contains("corrupt: FFmpeg") == true, "\(errors)")
     }
 
     func test_a_video_stream_that_never_ends_on_stdin_embeds_in_bounded_time() throws {

@@ -29,7 +29,7 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
         switch reason {
         case .unreadable(let detail): "cannot read: \(detail)"
         case .empty: "empty file (0 bytes)"
-        case .unknownFormat: "unknown format: not text, PNG, WAV or a video FFmpeg can open"
+        case .unknownFormat: "unknown format: not text, PNG, JPEG, WebP, WAV, or audio or video FFmpeg can open"
         case .notA(let format, let detail): "not a \(format.displayName) file: \(detail)"
         case .corrupt(let detail): "corrupt: \(detail)"
         case .truncated(let detail): "truncated: \(detail)"

@@ -15,6 +15,8 @@ public struct Image: Sendable, Equatable {
     /// The EXIF orientation the file stored the pixels in, already applied to them (a JPEG's); nil when the file
     /// has none.
     public var orientation: ExifOrientation?
+    /// The frame count of the animation this image is the first frame of (an animated WebP's); nil for a still.
+    public var animationFrames: Int?
 
     public init(width: Int, height: Int, channels: Int, samples: Samples) {
         precondition(width >= 0 && height >= 0 && (1...4).contains(channels), "invalid image geometry")

@@ -21,9 +21,22 @@ public struct JPEGInfo: Sendable, Equatable, Codable {
 public struct JPEGDecoder: Sendable {
     /// Images with more pixels than this are refused from the header, before any pixel memory is allocated.
     public var maxPixels: Int
+    /// When set, the image is decoded at 1/2, 1/4 or 1/8 of its size in the DCT domain, the largest reduction
+    /// that keeps both sides at least this long (what an encoder that shrinks every image needs), much faster
+    /// than decoding it whole.
+    public var minimumSide: Int?
 
-    public init(maxPixels: Int = PNGDecoder.defaultMaxPixels) {
+    public init(maxPixels: Int = PNGDecoder.defaultMaxPixels, minimumSide: Int? = nil) {
         self.maxPixels = maxPixels
+        self.minimumSide = minimumSide
+    }
+
+    /// The reduction `minimumSide` allows for an image of this size: Pillow's `draft` rule, the largest of 8, 4
+    /// and 2 that the ratio of each side to the minimum reaches, else 1.
+    static func reduction(width: Int, height: Int, minimumSide: Int?) -> Int {
+        guard let minimumSide, minimumSide > 0 else { return 1 }
+        let ratio = min(width / minimumSide, height / minimumSide)
+        return [8, 4, 2].first { ratio >= $0 } ?? 1
     }
 
     public func info(_ bytes: [UInt8], source: String) throws(DecodeError) -> JPEGInfo {
@@ -38,15 +51,35 @@ public struct JPEGDecoder: Sendable {
     /// The image as it is meant to be seen; its ``Image/orientation`` is the one it was stored in.
     public func decode(_ bytes: [UInt8], source: String) throws(DecodeError) -> Image {
         let header = try readHeader(bytes, source: source)
-        let (width, height, channels) = (Int(header.width), Int(header.height), Int(header.out_channels))
-        guard width * height <= maxPixels else {
+        let (storedWidth, storedHeight) = (Int(header.width), Int(header.height))
+        guard storedWidth * storedHeight <= maxPixels else {
             throw DecodeError(
-                source, .tooLarge("\(width)×\(height) pixels are over the limit of \(maxPixels) (--max-pixels)"))
+                source,
+                .tooLarge("\(storedWidth)×\(storedHeight) pixels are over the limit of \(maxPixels) (--max-pixels)"))
         }
+        return try decode(
+            bytes, header: header,
+            reduction: Self.reduction(width: storedWidth, height: storedHeight, minimumSide: minimumSide),
+            source: source)
+    }
+
+    /// The image decoded at 1/`reduction` of each side (1, 2, 4 or 8), whatever `minimumSide` says.
+    func decode(_ bytes: [UInt8], reduction: Int, source: String) throws(DecodeError) -> Image {
+        try decode(bytes, header: try readHeader(bytes, source: source), reduction: reduction, source: source)
+    }
+
+    private func decode(
+        _ bytes: [UInt8], header: braid_jpeg_info, reduction: Int, source: String
+    ) throws(DecodeError) -> Image {
+        // libjpeg's scaled sizes round up.
+        let width = (Int(header.width) + reduction - 1) / reduction
+        let height = (Int(header.height) + reduction - 1) / reduction
+        let channels = Int(header.out_channels)
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         var message = [CChar](repeating: 0, count: 256)
         let status = pixels.withUnsafeMutableBufferPointer { pixels in
-            braid_jpeg_decode(bytes, bytes.count, pixels.baseAddress, pixels.count, &message, message.count)
+            braid_jpeg_decode(
+                bytes, bytes.count, Int32(reduction), pixels.baseAddress, pixels.count, &message, message.count)
         }
         guard status == 0 else { throw Self.error(message, source: source) }
         let orientation = ExifOrientation(rawValue: Int(header.orientation))

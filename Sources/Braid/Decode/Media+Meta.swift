@@ -9,6 +9,10 @@ extension Media {
                 "width": .integer(image.width), "height": .integer(image.height), "channels": .integer(image.channels),
             ]
             if let orientation = image.orientation { meta["exif_orientation"] = .integer(orientation.rawValue) }
+            if let frames = image.animationFrames {
+                meta["animated"] = .bool(true)
+                meta["animation_frames"] = .integer(frames)
+            }
             return meta
         case .audio(let audio):
             return [

@@ -16,6 +16,9 @@ public struct MediaDecoder: Sendable {
         public var video = VideoDecoder.Options()
         /// Replace invalid text bytes with U+FFFD instead of failing.
         public var replaceInvalidText = false
+        /// Decode JPEGs reduced in the DCT domain as far as keeps both sides at least this long
+        /// (``JPEGDecoder/minimumSide``); nil decodes every pixel. The pipeline sets it from its image encoder.
+        public var minimumImageSide: Int?
 
         public init() {}
     }
@@ -57,7 +60,7 @@ public struct MediaDecoder: Sendable {
                 throw DecodeError(
                     item.id,
                     .unsupported(
-                        "\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG and JPEG images"))
+                        "\(demuxer.replacingOccurrences(of: "_pipe", with: "")) image; Braid decodes PNG, JPEG and WebP images"))
             }
             return .video
         }
@@ -71,7 +74,7 @@ public struct MediaDecoder: Sendable {
     static let probeLength = 4096
 
     /// FFmpeg demuxers of single images and animations that Braid does not treat as video.
-    static let stillImageDemuxers: Set<String> = ["gif", "image2", "webp", "ico", "apng"]
+    static let stillImageDemuxers: Set<String> = ["gif", "image2", "ico", "apng"]
 
     /// - Parameter reducer: Asked, with `.audio` for a WAV file or `.video` for a video, for the reducer that
     ///   summarises the clip or the soundtrack while it decodes (``Media/reducedAudio(_:)``,
@@ -94,12 +97,14 @@ public struct MediaDecoder: Sendable {
             let decoder = PNGDecoder(maxPixels: options.maxPixels)
             return .image(try decoder.decode(try bytes(of: item), as: options.imageSamples, source: item.id))
         case .jpeg:
-            let image = try JPEGDecoder(maxPixels: options.maxPixels).decode(try bytes(of: item), source: item.id)
-            guard options.imageSamples == .float32 else { return .image(image) }
-            var floats = Image(
-                width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples))
-            floats.orientation = image.orientation
-            return .image(floats)
+            return .image(
+                inRequestedSamples(
+                    try JPEGDecoder(maxPixels: options.maxPixels, minimumSide: options.minimumImageSide).decode(
+                        try bytes(of: item), source: item.id)))
+        case .webp:
+            return .image(
+                inRequestedSamples(
+                    try WebPDecoder(maxPixels: options.maxPixels).decode(try bytes(of: item), source: item.id)))
         case .wav:
             let decoder = WAVDecoder(maxSamples: options.maxSamples)
             if let reducer = reducer(.audio) {
@@ -123,6 +128,16 @@ public struct MediaDecoder: Sendable {
         }
     }
 
+    /// An 8-bit image in the sample type the options ask for (PNG's decoder makes its own floats, from up to 16 bits).
+    private func inRequestedSamples(_ image: Image) -> Image {
+        guard options.imageSamples == .float32 else { return image }
+        var floats = Image(
+            width: image.width, height: image.height, channels: image.channels, samples: .float32(image.floatSamples))
+        floats.orientation = image.orientation
+        floats.animationFrames = image.animationFrames
+        return floats
+    }
+
     /// What the file's header says, without decoding its pixels or samples.
     public func probe(_ item: Item) throws(DecodeError) -> Probe {
         let format = try sniff(item)
@@ -137,6 +152,8 @@ public struct MediaDecoder: Sendable {
             return .png(try PNGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .jpeg:
             return .jpeg(try JPEGDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
+        case .webp:
+            return .webp(try WebPDecoder(maxPixels: options.maxPixels).info(try bytes(of: item), source: item.id))
         case .wav:
             return .wav(try WAVDecoder(maxSamples: options.maxSamples).info(try seekable(item), id: item.id))
         case .audio, .video:
@@ -202,6 +219,7 @@ public enum Probe: Sendable, Equatable {
     case text(TextInfo)
     case png(PNGInfo)
     case jpeg(JPEGInfo)
+    case webp(WebPInfo)
     case wav(WAVInfo)
     case audio(AudioFileInfo)
     case video(VideoInfo)
@@ -211,6 +229,7 @@ public enum Probe: Sendable, Equatable {
         case .text: .text
         case .png: .png
         case .jpeg: .jpeg
+        case .webp: .webp
         case .wav: .wav
         case .audio: .audio
         case .video: .video

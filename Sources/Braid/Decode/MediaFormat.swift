@@ -2,6 +2,7 @@
 public enum MediaFormat: String, Sendable, Equatable, Codable {
     case png
     case jpeg
+    case webp
     case wav
     /// Compressed audio FFmpeg decodes: MP3, AAC/M4A, FLAC, Ogg Vorbis, Opus, …
     case audio
@@ -12,6 +13,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
         switch self {
         case .png: "PNG"
         case .jpeg: "JPEG"
+        case .webp: "WebP"
         case .wav: "WAV"
         case .audio: "compressed audio"
         case .video: "video"
@@ -21,7 +23,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
 
     public var modality: Modality {
         switch self {
-        case .png, .jpeg: .image
+        case .png, .jpeg, .webp: .image
         case .wav, .audio: .audio
         case .video: .video
         case .text: .text
@@ -33,6 +35,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
         switch fileExtension.lowercased() {
         case "png": self = .png
         case "jpg", "jpeg", "jpe", "jfif": self = .jpeg
+        case "webp": self = .webp
         case "wav", "wave": self = .wav
         case "mp3", "m4a", "aac", "flac", "oga", "opus", "wma": self = .audio
         case "mp4", "m4v", "mov", "mkv", "webm", "avi", "mpg", "mpeg", "ts", "flv", "ogv", "wmv", "3gp": self = .video
@@ -61,6 +64,7 @@ public enum MediaFormat: String, Sendable, Equatable, Codable {
         if starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
         let riff = starts(with: Array("RIFF".utf8)) || starts(with: Array("RF64".utf8))
         if riff && starts(with: Array("WAVE".utf8), at: 8) { return .wav }
+        if riff && starts(with: Array("WEBP".utf8), at: 8) { return .webp }
         if riff && starts(with: Array("AVI ".utf8), at: 8) { return .video }
         if starts(with: Array("ftyp".utf8), at: 4) {
             return starts(with: Array("M4A ".utf8), at: 8) || starts(with: Array("M4B ".utf8), at: 8) ? .audio : .video

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// What `braid probe` reports for a video.
 public struct VideoInfo: Sendable, Equatable, Codable {
@@ -10,8 +11,17 @@ public struct VideoInfo: Sendable, Equatable, Codable {
 
     public var container: String
     public var codec: String
+    /// As stored, before the display matrix turns it.
     public var width: Int
     public var height: Int
+    /// Clockwise degrees the display matrix turns the frames (a phone video recorded upright: 90), as ffmpeg reads
+    /// it; nil without a matrix.
+    public var rotation: Double?
+    /// Whether the display matrix also mirrors the frames.
+    public var mirrored: Bool
+    /// The size Braid's (and ffmpeg's) frames have: turned by the display matrix.
+    public var displayWidth: Int
+    public var displayHeight: Int
     public var fps: Double
     public var duration: Double?
     /// Frames the container records, or an estimate from duration × fps (`frameCountIsEstimate`).
@@ -127,9 +137,14 @@ public struct VideoDecoder: Sendable {
                 codec: String(cString: avcodec_get_name(audioParameters.codec_id)),
                 sampleRate: Int(audioParameters.sample_rate), channels: Int(audioParameters.ch_layout.nb_channels))
         }
+        let display = DisplayMatrix(of: stream)
+        let turn = display?.turn ?? .normal
+        let (width, height) = (Int(parameters.width), Int(parameters.height))
         return VideoInfo(
             container: input.containerName, codec: String(cString: avcodec_get_name(parameters.codec_id)),
-            width: Int(parameters.width), height: Int(parameters.height), fps: fps, duration: duration,
+            width: width, height: height, rotation: display?.rotation, mirrored: turn.mirrors,
+            displayWidth: turn.swapsSides ? height : width, displayHeight: turn.swapsSides ? width : height,
+            fps: fps, duration: duration,
             frameCount: recorded ?? estimated, frameCountIsEstimate: recorded == nil, audio: audio)
     }
 
@@ -200,6 +215,8 @@ final class VideoFrameReader {
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var decoded: UnsafeMutablePointer<AVFrame>?
     private var scaler: OpaquePointer?
+    /// Turns the frames as ffmpeg shows them, when the stream's display matrix rotates or mirrors them.
+    private let turner: FrameTurner?
     private var decodedCount = 0
     private var keptCount = 0
     private var nextTick = 0.0
@@ -243,6 +260,8 @@ final class VideoFrameReader {
         frameRate = rate.den > 0 ? av_q2d(rate) : 0
         duration = input.duration ?? 0
         rule = options.sampling.rule(forDuration: input.duration)
+        let turn = DisplayMatrix(of: stream)?.turn ?? .normal
+        turner = turn == .normal ? nil : FrameTurner(turn)
         // Allocated only now that every stored property is set: a throw before this point skips `deinit`.
         packet = av_packet_alloc()
         decoded = av_frame_alloc()
@@ -332,15 +351,28 @@ final class VideoFrameReader {
         }
         keptCount += 1
         return VideoFrame(
-            index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try convert(frame))
+            index: index, timestamp: timestamp, isKeyFrame: frame.key_frame != 0, image: try shownImage(decoded!))
     }
 
     /// Bytes swscale may write past the end of its output: a block of up to 64 RGB24 pixels.
     private static let scalerOverrun = 64 * 3
+    /// swscale's SIMD converters work in blocks of up to 16 pixels and skip a row's last partial block when the
+    /// stride leaves no room for a whole one (libswscale/x86/yuv2rgb.c shortens the row by 8), leaving those
+    /// pixels unwritten; rows padded to whole blocks get every pixel, as ffmpeg's aligned frames do.
+    private static let scalerBlock = 16
 
-    private func convert(_ frame: AVFrame) throws(DecodeError) -> Image {
-        let width = options.size?.width ?? Int(frame.width)
-        let height = options.size?.height ?? Int(frame.height)
+    /// The frame as ffmpeg shows it: turned by the display matrix, then converted to RGB at the requested size
+    /// (which is the shown frame's).
+    private func shownImage(_ frame: UnsafeMutablePointer<AVFrame>) throws(DecodeError) -> Image {
+        guard let turner else { return try convert(frame.pointee, size: options.size) }
+        if let turned = turner.turned(frame) { return try convert(turned.pointee, size: options.size) }
+        let storedSize = turner.turn.swapsSides ? options.size.map { ($0.height, $0.width) } : options.size
+        return turner.turn.apply(to: try convert(frame.pointee, size: storedSize))
+    }
+
+    private func convert(_ frame: AVFrame, size: (width: Int, height: Int)?) throws(DecodeError) -> Image {
+        let width = size?.width ?? Int(frame.width)
+        let height = size?.height ?? Int(frame.height)
         scaler = sws_getCachedContext(
             scaler, frame.width, frame.height, AVPixelFormat(frame.format), Int32(width), Int32(height),
             AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
@@ -349,13 +381,16 @@ final class VideoFrameReader {
         }
         var frame = frame
         var rows: Int32 = 0
-        // swscale writes every output byte, so the array is never zero-filled first. Its SIMD row converters
-        // write whole blocks of pixels, past the end of a row whose width is not a multiple of the block (15 bytes
-        // past a 91-pixel RGB24 row, found by fuzzing), so the array gets spare capacity outside its count.
+        // swscale writes every byte of rows padded to whole blocks, so the array is never zero-filled first; the
+        // rows are packed together afterwards. Its SIMD row converters write whole blocks of pixels, past the end of
+        // the last row too (15 bytes past a 91-pixel RGB24 row, found by fuzzing), so the array gets spare capacity
+        // outside its count.
         let count = width * height * 3
-        let pixels = [UInt8](unsafeUninitializedCapacity: count + Self.scalerOverrun) { output, initialized in
+        let paddedRow = (width + Self.scalerBlock - 1) / Self.scalerBlock * Self.scalerBlock * 3
+        let pixels = [UInt8](unsafeUninitializedCapacity: paddedRow * height + Self.scalerOverrun) {
+            output, initialized in
             var destination: UnsafeMutablePointer<UInt8>? = output.baseAddress
-            var destinationStride = Int32(width * 3)
+            var destinationStride = Int32(paddedRow)
             rows = withUnsafePointer(to: &frame.data) { planes in
                 withUnsafePointer(to: &frame.linesize) { strides in
                     sws_scale(
@@ -365,7 +400,9 @@ final class VideoFrameReader {
                         0, frame.height, &destination, &destinationStride)
                 }
             }
-            initialized = rows == Int32(height) ? count : 0
+            guard rows == Int32(height), let base = output.baseAddress else { return }
+            for row in 1..<max(height, 1) { memmove(base + row * width * 3, base + row * paddedRow, width * 3) }
+            initialized = count
         }
         guard rows == Int32(height) else {
             throw DecodeError(input.id, .corrupt("libswscale converted \(rows) of \(height) rows"))

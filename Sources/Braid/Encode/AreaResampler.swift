@@ -80,6 +80,28 @@ enum AreaResampler {
     }
 }
 
+extension Image {
+    /// The image as RGB floats in [0, 1] at `width`×`height`, each pixel the area average of what it covers: grey
+    /// feeds all three channels, alpha is dropped (not composited).
+    public func areaResampledRGB(width targetWidth: Int, height targetHeight: Int) -> [Float] {
+        let channelMap = channels >= 3 ? [0, 1, 2] : [0, 0, 0]
+        return switch samples {
+        case .uint8(let bytes):
+            bytes.withUnsafeBufferPointer {
+                AreaResampler.resample(
+                    $0, width: width, height: height, channels: channels, channelMap: channelMap,
+                    targetWidth: targetWidth, targetHeight: targetHeight)
+            }
+        case .float32(let floats):
+            floats.withUnsafeBufferPointer {
+                AreaResampler.resample(
+                    $0, width: width, height: height, channels: channels, channelMap: channelMap,
+                    targetWidth: targetWidth, targetHeight: targetHeight)
+            }
+        }
+    }
+}
+
 /// A stored image sample read as a value in [0, 1].
 protocol UnitIntervalSample {
     var unitValue: Float { get }

@@ -18,9 +18,15 @@ public protocol Encoder: Sendable {
     /// - Returns: One vector of `dimension` floats per input, in input order.
     /// - Throws: `EncodeError` for the first input of another modality or one that holds nothing to encode.
     func encode(_ inputs: [Media]) throws -> [[Float]]
+
+    /// For an image encoder that shrinks every image: the shortest side it needs, so that the decoder may decode
+    /// a JPEG already reduced (``JPEGDecoder/minimumSide``). nil when the encoder looks at every pixel.
+    var minimumImageSide: Int? { get }
 }
 
 extension Encoder {
+    public var minimumImageSide: Int? { nil }
+
     /// Embeds a single input: a batch of one.
     ///
     /// - Parameter input: Media of `modality`.

@@ -33,6 +33,9 @@ public struct ImageFeaturesEncoder: Encoder {
 
     public init() {}
 
+    /// An image reduced to no less than the working size on both sides shrinks to the same working image.
+    public var minimumImageSide: Int? { Self.workingSide }
+
     public func encode(_ inputs: [Media]) throws -> [[Float]] {
         try inputs.map { input in
             guard case .image(let image) = input else { throw wrongModality(input) }
@@ -81,22 +84,7 @@ public struct ImageFeaturesEncoder: Encoder {
         let scale = min(1, Double(Self.workingSide) / Double(max(image.width, image.height)))
         let width = max(1, Int((Double(image.width) * scale).rounded()))
         let height = max(1, Int((Double(image.height) * scale).rounded()))
-        let channelMap = image.channels >= 3 ? [0, 1, 2] : [0, 0, 0]
-        let rgb: [Float]
-        switch image.samples {
-        case .uint8(let bytes):
-            rgb = bytes.withUnsafeBufferPointer {
-                AreaResampler.resample(
-                    $0, width: image.width, height: image.height, channels: image.channels, channelMap: channelMap,
-                    targetWidth: width, targetHeight: height)
-            }
-        case .float32(let floats):
-            rgb = floats.withUnsafeBufferPointer {
-                AreaResampler.resample(
-                    $0, width: image.width, height: image.height, channels: image.channels, channelMap: channelMap,
-                    targetWidth: width, targetHeight: height)
-            }
-        }
+        let rgb = image.areaResampledRGB(width: width, height: height)
         let luminance = (0..<(width * height)).map { (pixel: Int) -> Float in
             let red = rgb[pixel * 3]
             let green = rgb[pixel * 3 + 1]

@@ -90,7 +90,6 @@ public struct EmbedPipeline: Sendable {
         let journal = try job.resume.map { path throws(OutputError) in try ResumeJournal(path: path) }
         let shard = job.shard
         let skipped = SkipCounter()
-        let decoder = MediaDecoder(options: job.decoding)
         let selected = ItemSource(job.origin, filter: job.filter).filter { record in
             let keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
             if !keep { skipped.add() }
@@ -110,6 +109,9 @@ public struct EmbedPipeline: Sendable {
         let summary: EmbeddingSink.Summary
         switch work {
         case .single(let work):
+            var options = job.decoding
+            options.minimumImageSide = work.minimumImageSide
+            let decoder = MediaDecoder(options: options)
             let decoded = selected.itemStage(
                 jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
             ) { item in
@@ -117,6 +119,7 @@ public struct EmbedPipeline: Sendable {
             }
             summary = try await sink.drain(batched(decoded, stage: "encode", work.lines(for:)))
         case .multimodal(let work):
+            let decoder = MediaDecoder(options: job.decoding)
             let decoded = selected.itemStage(
                 jobs: job.decodeStage.jobs, bufferSize: job.decodeBufferSize, statistics: statistics?.stage("decode")
             ) { item in
@@ -149,6 +152,14 @@ public protocol EncodeWork: Sendable {
     /// What the work would make of a clip's (`.audio`) or a video's (`.video`) sound, for the decoder to make while
     /// it decodes, so that long sound is never held; nil keeps the samples.
     func audioReducer(for modality: Modality) -> (any AudioReducer)?
+
+    /// The shortest side the work needs of an image, for the decoder to decode a JPEG no larger than that needs
+    /// (``Encoder/minimumImageSide``); nil when it needs every pixel.
+    var minimumImageSide: Int? { get }
+}
+
+extension EncodeWork {
+    public var minimumImageSide: Int? { nil }
 }
 
 extension EncoderSet: EncodeWork {
@@ -224,6 +235,8 @@ final class EncoderSet: Sendable {
         case .text, .image: nil
         }
     }
+
+    var minimumImageSide: Int? { (try? encoder(for: .image))?.minimumImageSide }
 }
 
 /// Counts items the shard or the resume journal set aside; the filter runs on the source's task.

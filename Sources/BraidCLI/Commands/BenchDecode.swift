@@ -8,8 +8,9 @@ extension BraidCommand.Bench {
             abstract: "Time decoding one file and print one JSON line: {\"seconds\", \"items\"}.",
             discussion: """
                 Decodes the file once untimed, then --repeat times through the same decoder the pipeline uses. \
-                items counts images for PNG, samples (frames × channels) for WAV and frames for video; video frames \
-                stream by without being kept. \
+                items counts images for PNG, JPEG and WebP, samples (frames × channels) for WAV and frames for video; \
+                video frames stream by without being kept. With --resize an image is decoded as an encoder asks for \
+                it (a JPEG reduced in the DCT domain to no less than the size) and area-averaged to the size. \
                 scripts/bench-decode runs this beside Pillow, soundfile and ffmpeg on the same files.
 
                 Example:
@@ -22,7 +23,7 @@ extension BraidCommand.Bench {
         @Option(name: .customLong("repeat"), help: "Timed decodes.")
         var repetitions = 10
 
-        @Option(help: "Video: scale frames to WIDTHxHEIGHT while decoding.")
+        @Option(help: "Scale video frames, or images, to WIDTHxHEIGHT while decoding.")
         var resize: FrameSize?
 
         func validate() throws {
@@ -33,6 +34,7 @@ extension BraidCommand.Bench {
             var options = MediaDecoder.Options()
             options.video.size = resize.map { ($0.width, $0.height) }
             options.video.includeAudio = false
+            options.minimumImageSide = resize.map { min($0.width, $0.height) }
             let decoder = MediaDecoder(options: options)
             let item = Item(id: input, source: .file(path: input))
             // Video frames are counted as they stream by, as ffmpeg's peers drop theirs, instead of held.
@@ -48,11 +50,13 @@ extension BraidCommand.Bench {
                 } else {
                     {
                         switch try decoder.decode(item) {
-                        case .image: 1
-                        case .audio(let audio): audio.samples.count
-                        case .reducedAudio(let summary): summary.frameCount * summary.channels
-                        case .video(let video): video.frames.count
-                        case .text(let text): text.string.utf8.count
+                        case .image(let image):
+                            if let resize { _ = image.areaResampledRGB(width: resize.width, height: resize.height) }
+                            return 1
+                        case .audio(let audio): return audio.samples.count
+                        case .reducedAudio(let summary): return summary.frameCount * summary.channels
+                        case .video(let video): return video.frames.count
+                        case .text(let text): return text.string.utf8.count
                         }
                     }
                 }

@@ -49,6 +49,7 @@ enum ProbeRecord {
         case .text(let info): details = try encoder.encode(info)
         case .png(let info): details = try encoder.encode(info)
         case .jpeg(let info): details = try encoder.encode(info)
+        case .webp(let info): details = try encoder.encode(info)
         case .wav(let info): details = try encoder.encode(info)
         case .audio(let info): details = try encoder.encode(info)
         case .video(let info): details = try encoder.encode(info)

@@ -24,6 +24,8 @@ int braid_jpeg_read_info(const uint8_t *data, size_t size, braid_jpeg_info *info
 // Decodes the image into `pixels` (height*width*out_channels bytes, as `braid_jpeg_read_info` gives them, rows
 // top to bottom, orientation not applied): grey stays grey, YCbCr and RGB become RGB, CMYK and YCCK (Adobe,
 // stored inverted) become RGB as R = clamp(c + k - 255) for stored c, k, as Pillow converts them.
-int braid_jpeg_decode(const uint8_t *data, size_t size, uint8_t *pixels, size_t pixels_size, char *message,
-                      size_t message_size);
+// `reduction` 2, 4 or 8 decodes at that fraction of each side (rounded up) in the DCT domain, as Pillow's
+// `Image.draft` does; 1 decodes the full image.
+int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *pixels, size_t pixels_size,
+                      char *message, size_t message_size);
 #endif

@@ -3,7 +3,7 @@ import XCTest
 
 @testable import Braid
 
-/// Braid's JPEG decoder against Pillow's pixels after `ImageOps.exif_transpose` (`scripts/make-jpeg-fixtures.py`):
+/// Braid's JPEG decoder against Pillow's pixels after `ImageOps.exif_transpose` (`scripts/make-photo-fixtures.py`):
 /// chroma subsamplings, grey, progressive, restart markers, odd and 1×1 sizes, CMYK and the eight orientations;
 /// damaged files fail naming the file.
 final class JPEGDecoderTests: XCTestCase {
@@ -23,13 +23,39 @@ final class JPEGDecoderTests: XCTestCase {
         XCTAssertEqual(names.count, 17, "the JPEG fixtures are missing")
         for name in names {
             let image = try decoder.decode(try bytes("jpeg/\(name)"), source: name)
-            let reference = try NumPyFile("reference/jpeg/\(name.dropLast(4)).npy")
-            XCTAssertEqual([image.height, image.width, image.channels], reference.shape, name)
-            guard case .uint8(let pixels) = image.samples else { return XCTFail("\(name): not 8-bit") }
             // Pillow bundles another libjpeg-turbo release than Debian's; the issue allows a difference of 1.
-            let worst = zip(pixels, reference.uint8).map { abs(Int($0) - Int($1)) }.max() ?? 0
-            XCTAssertLessThanOrEqual(worst, 1, "\(name): pixels differ from Pillow's by \(worst)")
+            try assertPixels(image, equal: "reference/jpeg/\(name.dropLast(4)).npy", within: 1)
         }
+    }
+
+    /// Every `NAME.scale-N.npy`: Pillow's `draft` decode at 1/N, turned, against Braid's reduced decode.
+    func test_reduced_decoding_equals_pillows_draft_mode() throws {
+        let references = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("reference/jpeg"))
+            .filter { $0.contains(".scale-") }.sorted()
+        XCTAssertEqual(references.count, 51, "the reduced references are missing")
+        for reference in references {
+            let parts = reference.split(separator: ".")
+            let (name, reduction) = (String(parts[0]), try XCTUnwrap(Int(parts[1].dropFirst("scale-".count))))
+            let image = try decoder.decode(try bytes("jpeg/\(name).jpg"), reduction: reduction, source: name)
+            try assertPixels(image, equal: "reference/jpeg/\(reference)", within: 1)
+        }
+    }
+
+    func test_the_reduction_keeps_both_sides_at_least_the_minimum() throws {
+        XCTAssertEqual(JPEGDecoder.reduction(width: 4032, height: 3024, minimumSide: 224), 8)
+        XCTAssertEqual(JPEGDecoder.reduction(width: 1000, height: 800, minimumSide: 224), 2, "800 / 224 = 3: 1/2")
+        XCTAssertEqual(JPEGDecoder.reduction(width: 4000, height: 200, minimumSide: 128), 1, "a strip keeps its height")
+        XCTAssertEqual(JPEGDecoder.reduction(width: 4000, height: 3000, minimumSide: nil), 1)
+        let photo = JPEGDecoder(minimumSide: 10)
+        let image = try photo.decode(try bytes("jpeg/orientation-6.jpg"), source: "orientation-6.jpg")
+        // 30×20 stored, 20 / 10 = 2: decoded at 15×10, then turned upright.
+        XCTAssertEqual([image.width, image.height], [10, 15])
+        var options = MediaDecoder.Options()
+        options.minimumImageSide = 10
+        let media = try MediaDecoder(options: options).decode(
+            Item(id: "photo", source: .bytes(try bytes("jpeg/subsampling-420.jpg"))))
+        guard case .image(let reduced) = media else { return XCTFail("not an image") }
+        XCTAssertEqual([reduced.width, reduced.height], [20, 12], "40×24 at 1/2")
     }
 
     func test_orientation_is_reported_and_turns_the_sides() throws {

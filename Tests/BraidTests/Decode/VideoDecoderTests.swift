@@ -54,6 +54,43 @@ final class VideoDecoderTests: XCTestCase {
         }
     }
 
+    /// Videos whose display matrix turns or mirrors them (`scripts/make-av-fixtures.py`), against ffmpeg's frames
+    /// with its default `-autorotate`, whole and scaled after the turn.
+    func test_turned_videos_equal_ffmpegs_frames_shown_upright() throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.path("video/rotated"))
+            .filter { $0.hasSuffix(".mp4") }.sorted()
+        XCTAssertEqual(names.count, 7, "the turned video fixtures are missing")
+        for name in names {
+            let source = Item.Source.file(path: Fixtures.path("video/rotated/\(name)"))
+            for (size, suffix) in [(nil, ""), ((16, 12), ".16x12")] as [((Int, Int)?, String)] {
+                let video = try decoder.decode(source, id: name, options: VideoDecoder.Options(size: size))
+                let reference = try NumPyFile("reference/video/rotated/\(name.dropLast(4))\(suffix).npy")
+                XCTAssertEqual(
+                    [video.frames.count] + (video.frames.first.map { [$0.image.height, $0.image.width, 3] } ?? []),
+                    reference.shape, name + suffix)
+                XCTAssertEqual(frames(video), reference.uint8, "\(name)\(suffix): frames differ from ffmpeg's")
+            }
+        }
+    }
+
+    func test_probe_reports_the_rotation_and_the_shown_size() throws {
+        let expected: [String: (rotation: Double, mirrored: Bool)] = [
+            "rotate-90": (270, false), "rotate-180": (180, false), "rotate-270": (90, false), "mirror-x": (180, true),
+            "mirror-y": (0, true), "transpose": (90, true), "antitranspose": (270, true),
+        ]
+        for (name, facts) in expected {
+            let info = try decoder.info(.file(path: Fixtures.path("video/rotated/\(name).mp4")), id: name)
+            XCTAssertEqual(info.rotation, facts.rotation, name)
+            XCTAssertEqual(info.mirrored, facts.mirrored, name)
+            XCTAssertEqual([info.width, info.height], [34, 26], "\(name): the stored size")
+            let quarterTurn = Int(facts.rotation) % 180 == 90
+            XCTAssertEqual([info.displayWidth, info.displayHeight], quarterTurn ? [26, 34] : [34, 26], name)
+        }
+        let plain = try decoder.info(.file(path: Fixtures.path("video/h264-aac.mp4")), id: "h264-aac.mp4")
+        XCTAssertNil(plain.rotation)
+        XCTAssertFalse(plain.mirrored)
+    }
+
     func test_sampling_rules_pick_the_expected_frames() throws {
         for entry in Fixtures.entries("video") {
             let source = Item.Source.file(path: Fixtures.path(entry.path))
