@@ -30,7 +30,7 @@ public struct WebPDecoder: Sendable {
     public func info(_ bytes: [UInt8], source: String) throws(DecodeError) -> WebPInfo {
         let features = try readFeatures(bytes, source: source)
         let animated = features.has_animation != 0
-        let frameCount = animated ? try Self.withAnimation(bytes, source: source) { Int($1.frame_count) } : 1
+        let frameCount = animated ? try Self.frameCount(bytes, source: source) : 1
         return WebPInfo(
             width: Int(features.width), height: Int(features.height),
             compression: [1: "lossy", 2: "lossless"][Int(features.format)] ?? "mixed",
@@ -74,6 +74,19 @@ public struct WebPDecoder: Sendable {
         return features
     }
 
+    /// The frames of an animation, from its chunks alone: libwebp's demuxer, which unlike its animation decoder
+    /// allocates no canvas (a header may claim one of 16384 × 16384, found by fuzzing).
+    private static func frameCount(_ bytes: [UInt8], source: String) throws(DecodeError) -> Int {
+        let count = bytes.withUnsafeBufferPointer { buffer -> Int? in
+            var data = WebPData(bytes: buffer.baseAddress, size: buffer.count)
+            guard let demuxer = WebPDemux(&data) else { return nil }
+            defer { WebPDemuxDelete(demuxer) }
+            return Int(WebPDemuxGetI(demuxer, WEBP_FF_FRAME_COUNT))
+        }
+        guard let count else { throw DecodeError(source, .corrupt("libwebp cannot read the animation's chunks")) }
+        return count
+    }
+
     /// The animation's first frame on its canvas (transparent where the frame does not cover it).
     private static func firstFrame(
         _ bytes: [UInt8], width: Int, height: Int, channels: Int, source: String
@@ -95,7 +108,8 @@ public struct WebPDecoder: Sendable {
         }
     }
 
-    /// Runs `body` with libwebp's animation decoder over the file (RGBA, non-premultiplied, as Pillow asks for).
+    /// Runs `body` with libwebp's animation decoder over the file (RGBA, non-premultiplied, as Pillow asks for),
+    /// which allocates the whole canvas: only for a canvas already checked against `maxPixels`.
     private static func withAnimation<Result>(
         _ bytes: [UInt8], source: String,
         _ body: (OpaquePointer, WebPAnimInfo) throws(DecodeError) -> Result

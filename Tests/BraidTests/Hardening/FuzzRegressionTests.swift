@@ -22,6 +22,11 @@ final class FuzzRegressionTests: XCTestCase {
             _ = try decoder.info(bytes, source: "fuzz.png")
             _ = try decoder.decode(bytes, as: bytes.count % 2 == 0 ? .uint8 : .float32, source: "fuzz.png")
         },
+        "webp": { bytes in
+            let decoder = WebPDecoder(maxPixels: 1 << 22)
+            _ = try decoder.info(bytes, source: "fuzz.webp")
+            _ = try decoder.decode(bytes, source: "fuzz.webp")
+        },
         "wav": { bytes in
             let decoder = WAVDecoder(maxSamples: 1 << 22)
             _ = try decoder.info(.bytes(bytes), id: "fuzz.wav")
