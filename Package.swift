@@ -36,6 +36,13 @@ let package = Package(
                 .brew(["ffmpeg"]),
             ]),
         .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        // libcrypto's MD5: the content hash llm stores with each embedding.
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .systemLibrary(
@@ -68,7 +75,8 @@ let package = Package(
         .target(
             name: "Braid",
             dependencies: [
-                "BraidTensor", "CLibPNG", "CPNGReader", "CJPEGReader", "CWebP", "CSndFile", "CFFmpeg", "CZlib", "CShippedModels",
+                "BraidTensor", "CLibPNG", "CPNGReader", "CJPEGReader", "CWebP", "CSndFile", "CFFmpeg", "CZlib", "CSQLite", "COpenSSL",
+                "CShippedModels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),

@@ -18,8 +18,18 @@ enum PipelineRun {
     static func execute(output options: OutputOptions, makePipeline: () throws -> EmbedPipeline) async throws {
         let pipeline: EmbedPipeline
         let output: JSONLWriter
+        let database: EmbeddingDatabase?
         do {
             pipeline = try makePipeline()
+            if pipeline.job.database != nil, !pipeline.writesEmbeddings {
+                throw ValidationError(
+                    "'--db' stores embeddings; this run writes classes, captions, images or fused vectors: drop '--db'.")
+            }
+            database = try pipeline.job.database.map { spec throws(OutputError) in
+                try EmbeddingDatabase(
+                    path: spec.path, collection: spec.collection, encoders: Array(pipeline.encoderNames.values),
+                    batchSize: pipeline.job.batchSize)
+            }
             let destination = options.resume ?? options.output
             output =
                 try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) }
@@ -32,27 +42,39 @@ enum PipelineRun {
         let statistics = options.stats ? PipelineStatistics(stageNames: pipeline.stageNames) : nil
         let progress = ProgressBar(total: nil, quiet: options.quiet)
         let work = Task {
-            try await pipeline.run(output: output, errors: .standardError(), statistics: statistics, progress: progress)
+            try await pipeline.run(
+                output: output, errors: .standardError(), database: database, statistics: statistics, progress: progress)
         }
         let interruption = SignalWatch(cancelling: work)
         defer { interruption.stop() }
-        let summary: EmbeddingSink.Summary
+        let summary: EmbedPipeline.Summary
         do {
-            summary = try await work.value.output
+            summary = try await work.value
+            // Commits the last rows whatever happened; prunes only after a whole run.
+            let counts = try database?.finish(
+                pruneMissingFiles: pipeline.job.database?.prune == true && interruption.received == nil)
+            if let counts, options.stats {
+                Diagnostics.warn(
+                    "database: \(counts.added) added, \(counts.updated) updated, \(summary.skipped) skipped as unchanged, \(counts.pruned) pruned"
+                )
+            }
         } catch {
+            _ = try? database?.finish(pruneMissingFiles: false)
             Diagnostics.report(error)
             throw ExitCode.failure
         }
+        let written = summary.output
         // The reader went away (`| head -1`): what it wanted was delivered.
-        if summary.consumerGone { return }
+        if written.consumerGone { return }
         if let statistics { FileHandle.standardError.write(Data((statistics.formattedReport() + "\n").utf8)) }
         if let signal = interruption.received {
-            Diagnostics.warn("interrupted: \(summary.written) items written, the rest left for '--resume'")
+            let rerun = pipeline.job.database == nil ? "'--resume'" : "a rerun with the same '--db'"
+            Diagnostics.warn("interrupted: \(written.written) items written, the rest left for \(rerun)")
             throw ExitCode(128 + signal)
         }
-        if summary.failed > 0 {
+        if written.failed > 0 {
             Diagnostics.warn(
-                "\(summary.failed) of \(summary.failed + summary.written) items failed (see the error lines above)")
+                "\(written.failed) of \(written.failed + written.written) items failed (see the error lines above)")
             throw ExitCode.failure
         }
     }

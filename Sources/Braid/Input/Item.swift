@@ -36,6 +36,8 @@ public struct Item: Sendable, Equatable {
     /// The class the input assigns the item, when it assigns one (a record's `label`, an IDX labels file):
     /// training and evaluation data.
     public var label: String?
+    /// The MD5 of the content (``ContentHash``), when a store that skips unchanged content asked for it.
+    public var contentHash: [UInt8]?
 
     public init(id: String, source: Source, label: String? = nil) {
         self.id = id

@@ -13,6 +13,8 @@ public struct EmbeddingRecord: Sendable, Equatable {
     public let embedding: [Float]
     /// Extra facts about the item (image size, audio duration…), written with keys in sorted order.
     public let meta: [String: MetaValue]
+    /// The item's ``Item/contentHash``, for a store that skips unchanged content; not part of the JSON line.
+    public var contentHash: [UInt8]?
 
     /// The embedding's length, written as `dim`.
     public var dimension: Int { embedding.count }
@@ -40,6 +42,7 @@ public struct EmbeddingRecord: Sendable, Equatable {
     public init(item: Item, modality: Modality, encoder: String, embedding: [Float], meta: [String: MetaValue] = [:]) {
         let source: String? = if case .file(let path) = item.source { path } else { nil }
         self.init(id: item.id, source: source, modality: modality, encoder: encoder, embedding: embedding, meta: meta)
+        contentHash = item.contentHash
     }
 }
 
@@ -55,9 +58,18 @@ public enum MetaValue: Sendable, Equatable {
 public protocol OutputLine: Sendable {
     /// The line's bytes, with its trailing newline.
     var jsonLine: [UInt8] { get }
+    /// The embedding the line holds, for an output that stores vectors rather than lines (``EmbeddingDatabase``);
+    /// nil for other lines.
+    var embeddingRecord: EmbeddingRecord? { get }
+}
+
+extension OutputLine {
+    public var embeddingRecord: EmbeddingRecord? { nil }
 }
 
 extension EmbeddingRecord: OutputLine {
+    public var embeddingRecord: EmbeddingRecord? { self }
+
     /// `{"id","source","modality","encoder","dim","embedding":[…],"meta":{…}}`, keys always in this order.
     public var jsonLine: [UInt8] {
         var line = JSONLine()
@@ -73,11 +85,20 @@ extension EmbeddingRecord: OutputLine {
 }
 
 /// A record already turned into its line by the stage that made it. Formatting hundreds of floats per line
-/// is work; done in the encode stage's jobs it runs on every core instead of on the single writer.
+/// is work; done in the encode stage's jobs it runs on every core instead of on the single writer. For an output
+/// that stores vectors the record is kept as it is instead, and never formatted.
 public struct RenderedLine: OutputLine, Equatable {
     public let jsonLine: [UInt8]
+    public let embeddingRecord: EmbeddingRecord?
 
     public init(_ record: some OutputLine) {
         jsonLine = record.jsonLine
+        embeddingRecord = nil
+    }
+
+    /// The record kept for a store, unformatted.
+    public init(keeping record: EmbeddingRecord) {
+        jsonLine = []
+        embeddingRecord = record
     }
 }

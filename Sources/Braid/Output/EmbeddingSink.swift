@@ -18,19 +18,23 @@ public struct EmbeddingSink: Sendable {
 
     let output: JSONLWriter
     let errors: JSONLWriter
+    let database: EmbeddingDatabase?
     let progress: ProgressBar?
     let statistics: StageStatistics?
 
     /// - Parameters:
     ///   - output: Where records go: ``JSONLWriter/standardOutput()`` or a file opened for appending.
     ///   - errors: Where failures go, usually ``JSONLWriter/standardError()``.
+    ///   - database: Where embeddings go instead of `output`, when set (`--db`).
     ///   - progress: The bar to advance per element, if any.
     ///   - statistics: The output stage's recorder, for `--stats`.
     public init(
-        output: JSONLWriter, errors: JSONLWriter, progress: ProgressBar? = nil, statistics: StageStatistics? = nil
+        output: JSONLWriter, errors: JSONLWriter, database: EmbeddingDatabase? = nil, progress: ProgressBar? = nil,
+        statistics: StageStatistics? = nil
     ) {
         self.output = output
         self.errors = errors
+        self.database = database
         self.progress = progress
         self.statistics = statistics
     }
@@ -52,7 +56,11 @@ public struct EmbeddingSink: Sendable {
             do {
                 switch record {
                 case .success(let embedding):
-                    try output.write(embedding)
+                    if let database, let record = embedding.embeddingRecord {
+                        try database.write(record)
+                    } else {
+                        try output.write(embedding)
+                    }
                     summary.written += 1
                 case .failure(let failure):
                     summary.failed += 1

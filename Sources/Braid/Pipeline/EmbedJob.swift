@@ -35,6 +35,9 @@ public struct EmbedJob: Sendable, Equatable {
     public var shard: Shard?
     /// An earlier run's output: ids already in it are skipped and new lines are appended to it.
     public var resume: String?
+    /// `--db`: the vectors go into this SQLite database instead of JSON lines, and items it holds unchanged are
+    /// skipped.
+    public var database: Database?
     /// Compute threads of the whole run (BLAS and FFmpeg decoders); nil picks one per core.
     public var threads: Int?
     /// The Generate stage that takes the encode stage's place, when the pipeline file declares one.
@@ -64,6 +67,21 @@ public struct EmbedJob: Sendable, Equatable {
         self.shard = shard
         self.resume = resume
         self.threads = threads
+    }
+
+    /// Where `--db` writes, and how.
+    public struct Database: Sendable, Equatable {
+        public var path: String
+        /// The collection every vector goes to; nil names each encoder's collection after it.
+        public var collection: String?
+        /// Delete the rows whose source file is gone, at the end of the run.
+        public var prune: Bool
+
+        public init(path: String, collection: String? = nil, prune: Bool = false) {
+            self.path = path
+            self.collection = collection
+            self.prune = prune
+        }
     }
 
     /// Decoding for embedding: a video is one item whose frames the encoder pools, so one frame per second,

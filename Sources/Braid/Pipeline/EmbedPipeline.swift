@@ -42,6 +42,14 @@ public struct EmbedPipeline: Sendable {
     public let job: EmbedJob
     private let work: Work
 
+    /// The encoder name each modality's items get in this run: the job's choice or the registry's default.
+    public let encoderNames: [Modality: String]
+
+    /// Whether the run's lines are embeddings (what `--db` stores), not classes, captions or fused vectors.
+    public var writesEmbeddings: Bool {
+        if case .single(_ as EncoderSet) = work { true } else { false }
+    }
+
     /// Builds the encoders the job names up front, so a missing model fails the run before any item is read;
     /// a modality's default encoder is built when its first item arrives, so a folder of images never loads a
     /// text model. Applies the job's thread budget.
@@ -52,7 +60,8 @@ public struct EmbedPipeline: Sendable {
     public init(job: EmbedJob, registry: EncoderRegistry = .builtIn, context: EncoderContext = EncoderContext()) throws
     {
         try registry.validate(job.encoders)
-        let encoders = EncoderSet(registry: registry, choices: job.encoders, context: context)
+        let encoders = EncoderSet(
+            registry: registry, choices: job.encoders, context: context, keepsRecords: job.database != nil)
         for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
         self.init(job: job, work: encoders)
     }
@@ -75,6 +84,11 @@ public struct EmbedPipeline: Sendable {
         job.decoding.video.threads = max(1, threads / max(1, job.decodeStage.jobs))
         self.job = job
         self.work = stages
+        if case .single(let encoders as EncoderSet) = stages {
+            encoderNames = encoders.names
+        } else {
+            encoderNames = job.encoders
+        }
     }
 
     /// Streams every item through the stages and writes one line per item.
@@ -84,19 +98,31 @@ public struct EmbedPipeline: Sendable {
     ///   - errors: Where failed items go, one JSON line each.
     ///   - statistics: Filled with per-stage counts and times when given (`--stats`).
     ///   - progress: Advanced once per item written or failed.
+    ///   - database: Where vectors go instead of `output` (`--db`), opened from ``EmbedJob/database``; items it
+    ///     holds with the same content are skipped.
     public func run(
-        output: JSONLWriter, errors: JSONLWriter, statistics: PipelineStatistics? = nil, progress: ProgressBar? = nil
+        output: JSONLWriter, errors: JSONLWriter, database: EmbeddingDatabase? = nil,
+        statistics: PipelineStatistics? = nil, progress: ProgressBar? = nil
     ) async throws -> Summary {
         let journal = try job.resume.map { path throws(OutputError) in try ResumeJournal(path: path) }
         let shard = job.shard
         let skipped = SkipCounter()
-        let selected = ItemSource(job.origin, filter: job.filter).filter { record in
-            let keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
+        let selected = ItemSource(job.origin, filter: job.filter).map { record in
+            // The database compares content: hashing a file costs a read, far less than decoding it.
+            guard database != nil, case .success(var item) = record else { return record }
+            item.contentHash = ContentHash.of(item)
+            return .success(item)
+        }.filter { record in
+            var keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
+            if keep, let database, case .success(let item) = record {
+                keep = !database.holds(id: item.id, contentHash: item.contentHash)
+            }
             if !keep { skipped.add() }
             return keep
         }.measured(by: statistics?.stage("input"))
         let sink = EmbeddingSink(
-            output: output, errors: errors, progress: progress, statistics: statistics?.stage("output"))
+            output: output, errors: errors, database: database, progress: progress,
+            statistics: statistics?.stage("output"))
         let (batchSize, encodeStage) = (job.batchSize, job.encodeStage)
         func batched<Records: AsyncSequence & Sendable, Value: Identifiable & Sendable, Output: Sendable>(
             _ records: Records, stage: String, _ transform: @escaping @Sendable ([Value]) throws -> [Output]
@@ -164,7 +190,7 @@ extension EncodeWork {
 
 extension EncoderSet: EncodeWork {
     func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
-        try encode(batch).map(RenderedLine.init)
+        try encode(batch).map { keepsRecords ? RenderedLine(keeping: $0) : RenderedLine($0) }
     }
 
     /// Embeds a batch: one encoder call per modality present, in the batch's order.
@@ -209,11 +235,21 @@ final class EncoderSet: Sendable {
     private let choices: [Modality: String]
     private let context: EncoderContext
     private let built = Mutex<[Modality: any Encoder]>([:])
+    /// Records are kept for a store instead of formatted as lines.
+    private let keepsRecords: Bool
 
-    init(registry: EncoderRegistry, choices: [Modality: String], context: EncoderContext) {
+    init(registry: EncoderRegistry, choices: [Modality: String], context: EncoderContext, keepsRecords: Bool = false) {
         self.registry = registry
         self.choices = choices
         self.context = context
+        self.keepsRecords = keepsRecords
+    }
+
+    /// Each modality's encoder name: the choice, else the registry's default.
+    var names: [Modality: String] {
+        Dictionary(uniqueKeysWithValues: Modality.allCases.compactMap { modality in
+            (choices[modality] ?? registry.defaultName(for: modality)).map { (modality, $0) }
+        })
     }
 
     func encoder(for modality: Modality) throws -> any Encoder {

@@ -19,6 +19,21 @@ struct OutputOptions: ParsableArguments {
             "Process only shard I of N (0-based): the items whose id hashes to I (FNV-1a 64 mod N).", valueName: "I/N"))
     var shard: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Store the vectors in this SQLite database, as llm stores its collections, instead of writing JSON lines; a rerun skips the items it holds with the same content and updates the changed ones.",
+            valueName: "FILE"))
+    var db: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "With '--db': the collection to store the vectors in (one encoder's per collection). Default: each encoder's own, named after it.",
+            valueName: "NAME"))
+    var collection: String?
+
+    @Flag(help: "With '--db': at the end, delete the rows whose source file no longer exists.")
+    var prune = false
+
     @Flag(name: .shortAndLong, help: "Draw no progress bar.")
     var quiet = false
 
@@ -29,6 +44,13 @@ struct OutputOptions: ParsableArguments {
         if output != nil && resume != nil {
             throw ValidationError("'--resume FILE' already writes to FILE; drop '--output'.")
         }
+        if db != nil && (output != nil || resume != nil) {
+            throw ValidationError(
+                "'--db FILE' stores the vectors in FILE and is its own journal; drop '--output' and '--resume'.")
+        }
+        if db == nil && (collection != nil || prune) {
+            throw ValidationError("'--collection' and '--prune' apply to a database: add '--db FILE'.")
+        }
         if let shard {
             do { _ = try Shard(parsing: shard) } catch { throw ValidationError("'--shard': \(error)") }
         }
@@ -37,6 +59,7 @@ struct OutputOptions: ParsableArguments {
     /// Applies the flags over a job's own settings.
     func apply(to job: inout EmbedJob) throws {
         if let resume { job.resume = resume }
+        if let db { job.database = EmbedJob.Database(path: db, collection: collection, prune: prune) }
         if let shard { job.shard = try Shard(parsing: shard) }
     }
 }
