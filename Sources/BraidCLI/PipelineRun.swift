@@ -18,18 +18,10 @@ enum PipelineRun {
     static func execute(output options: OutputOptions, makePipeline: () throws -> EmbedPipeline) async throws {
         let pipeline: EmbedPipeline
         let output: JSONLWriter
-        let database: EmbeddingDatabase?
+        let store: (any EmbeddingStore)?
         do {
             pipeline = try makePipeline()
-            if pipeline.job.database != nil, !pipeline.writesEmbeddings {
-                throw ValidationError(
-                    "'--db' stores embeddings; this run writes classes, captions, images or fused vectors: drop '--db'.")
-            }
-            database = try pipeline.job.database.map { spec throws(OutputError) in
-                try EmbeddingDatabase(
-                    path: spec.path, collection: spec.collection, encoders: Array(pipeline.encoderNames.values),
-                    batchSize: pipeline.job.batchSize)
-            }
+            store = try openStore(pipeline)
             let destination = options.resume ?? options.output
             output =
                 try destination.map { path throws(OutputError) in try JSONLWriter(appendingTo: path) }
@@ -43,23 +35,22 @@ enum PipelineRun {
         let progress = ProgressBar(total: nil, quiet: options.quiet)
         let work = Task {
             try await pipeline.run(
-                output: output, errors: .standardError(), database: database, statistics: statistics, progress: progress)
+                output: output, errors: .standardError(), store: store, statistics: statistics, progress: progress)
         }
         let interruption = SignalWatch(cancelling: work)
         defer { interruption.stop() }
         let summary: EmbedPipeline.Summary
         do {
             summary = try await work.value
-            // Commits the last rows whatever happened; prunes only after a whole run.
-            let counts = try database?.finish(
-                pruneMissingFiles: pipeline.job.database?.prune == true && interruption.received == nil)
+            // Makes the last rows durable whatever happened; prunes only after a whole run.
+            let counts = try store?.finish(complete: interruption.received == nil)
             if let counts, options.stats {
                 Diagnostics.warn(
-                    "database: \(counts.added) added, \(counts.updated) updated, \(summary.skipped) skipped as unchanged, \(counts.pruned) pruned"
+                    "store: \(counts.added) added, \(counts.updated) updated, \(summary.skipped) skipped as stored, \(counts.pruned) pruned"
                 )
             }
         } catch {
-            _ = try? database?.finish(pruneMissingFiles: false)
+            _ = try? store?.finish(complete: false)
             Diagnostics.report(error)
             throw ExitCode.failure
         }
@@ -68,7 +59,7 @@ enum PipelineRun {
         if written.consumerGone { return }
         if let statistics { FileHandle.standardError.write(Data((statistics.formattedReport() + "\n").utf8)) }
         if let signal = interruption.received {
-            let rerun = pipeline.job.database == nil ? "'--resume'" : "a rerun with the same '--db'"
+            let rerun = store == nil ? "'--resume'" : "a rerun with the same store"
             Diagnostics.warn("interrupted: \(written.written) items written, the rest left for \(rerun)")
             throw ExitCode(128 + signal)
         }
@@ -77,6 +68,23 @@ enum PipelineRun {
                 "\(written.failed) of \(written.failed + written.written) items failed (see the error lines above)")
             throw ExitCode.failure
         }
+    }
+
+    /// The store `--db` or `--npy` names, checked against the run's encoders before any item.
+    private static func openStore(_ pipeline: EmbedPipeline) throws -> (any EmbeddingStore)? {
+        let job = pipeline.job
+        guard job.database != nil || job.numpy != nil else { return nil }
+        guard pipeline.writesEmbeddings else {
+            throw ValidationError(
+                "'--db' and '--npy' store embeddings; this run writes classes, captions, images or fused vectors.")
+        }
+        if let spec = job.database {
+            return try EmbeddingDatabase(
+                path: spec.path, collection: spec.collection, encoders: Array(pipeline.encoderNames.values),
+                batchSize: job.batchSize, pruneMissingFiles: spec.prune)
+        }
+        guard let spec = job.numpy else { return nil }
+        return try NumPyShards(folder: spec.folder, shardSize: spec.shardSize, dimensions: pipeline.encoderDimensions())
     }
 
     /// `--output FILE` starts FILE afresh; only `--resume` appends.

@@ -46,6 +46,19 @@ struct BraidProcess {
         process.standardError = stderr
     }
 
+    /// Starts `braid` `rounds` times and kills each run with SIGKILL after a random 0.05-0.4 s: the crash-safety
+    /// tests of `--resume`, `--db` and `--npy` then check what the runs left.
+    static func killRepeatedly(_ arguments: [String], rounds: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<rounds {
+            let braid = BraidProcess(arguments)
+            try braid.process.run()
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4, using: &generator))
+            kill(braid.process.processIdentifier, SIGKILL)
+            braid.process.waitUntilExit()
+        }
+    }
+
     /// Runs to the end, feeding `input` on stdin, and collects both outputs.
     static func run(_ arguments: [String], input: Data = Data(), directory: URL = BraidProcess.packageRoot) throws
         -> Result

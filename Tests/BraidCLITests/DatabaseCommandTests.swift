@@ -68,14 +68,14 @@ final class DatabaseCommandTests: XCTestCase {
         let arguments = ["embed", "--quiet", "--stats", "--encoder", "text=hashed", "--db", database, scratch.path("texts")]
         let first = try BraidProcess.run(arguments)
         XCTAssertEqual(first.status, 0, first.stderrText)
-        XCTAssertTrue(first.stderrText.contains("database: 40 added, 0 updated, 0 skipped"), first.stderrText)
+        XCTAssertTrue(first.stderrText.contains("store: 40 added, 0 updated, 0 skipped"), first.stderrText)
         let before = try rows(database)
 
         try Data("changed".utf8).write(to: scratch.url.appendingPathComponent("texts/\(names[3])"))
         try FileManager.default.removeItem(atPath: scratch.path("texts/\(names[5])"))
         let second = try BraidProcess.run(arguments + ["--prune"])
         XCTAssertEqual(second.status, 0, second.stderrText)
-        XCTAssertTrue(second.stderrText.contains("database: 0 added, 1 updated, 38 skipped as unchanged, 1 pruned"),
+        XCTAssertTrue(second.stderrText.contains("store: 0 added, 1 updated, 38 skipped as stored, 1 pruned"),
                       second.stderrText)
         let after = try rows(database)
         XCTAssertEqual(after.count, 39)
@@ -94,14 +94,7 @@ final class DatabaseCommandTests: XCTestCase {
             "embed", "--quiet", "--jobs", "2", "--batch-size", "4", "--encoder", "text=hashed", "--db", database,
             scratch.path("texts"),
         ]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<10 {
-            let braid = BraidProcess(arguments)
-            try braid.process.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4, using: &generator))
-            kill(braid.process.processIdentifier, SIGKILL)
-            braid.process.waitUntilExit()
-        }
+        try BraidProcess.killRepeatedly(arguments, rounds: 10)
         let final = try BraidProcess.run(arguments)
         XCTAssertEqual(final.status, 0, final.stderrText)
         let rows = try rows(database)

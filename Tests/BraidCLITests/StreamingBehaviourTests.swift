@@ -73,17 +73,11 @@ final class StreamingBehaviourTests: XCTestCase {
         let scratch = try ScratchFolder()
         let names = try scratch.writeTexts(1_500)
         let output = scratch.path("out.jsonl")
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<20 {
-            let braid = BraidProcess([
+        try BraidProcess.killRepeatedly(
+            [
                 "embed", "--quiet", "--jobs", "2", "--batch-size", "4", "--encoder", "text=hashed", "--resume", output,
                 scratch.path("texts"),
-            ])
-            try braid.process.run()
-            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.4, using: &generator))
-            kill(braid.process.processIdentifier, SIGKILL)
-            braid.process.waitUntilExit()
-        }
+            ], rounds: 20)
         let final = try BraidProcess.run([
             "embed", "--quiet", "--encoder", "text=hashed", "--resume", output, scratch.path("texts"),
         ])

@@ -14,25 +14,26 @@ import Synchronization
 /// (``holds(id:contentHash:)``), one whose content changed is embedded again and updated. Rows are written in
 /// transactions of `batchSize`, in WAL mode, so a `kill -9` loses at most the open transaction and never corrupts
 /// the file.
-public final class EmbeddingDatabase: Sendable {
-    /// What a run did to the database.
-    public struct Counts: Sendable, Equatable {
-        public var added = 0
-        public var updated = 0
-        public var pruned = 0
-    }
-
+public final class EmbeddingDatabase: EmbeddingStore {
     public let path: String
+    /// Delete, at the end of a complete run, the rows whose source file is gone.
+    public let pruneMissingFiles: Bool
     private let state: Mutex<State>
+
+    public var comparesContent: Bool { true }
 
     /// - Parameters:
     ///   - collection: The collection every vector goes to; nil names each encoder's collection after it.
     ///   - encoders: Encoder names the run may use; their collections are checked before any item is read.
     ///   - batchSize: Rows per transaction.
+    ///   - pruneMissingFiles: Delete, at the end of a complete run, the rows whose source file is gone.
     /// - Throws: ``OutputError/cannotWrite(file:problem:)`` when the file is not SQLite, holds tables of another
     ///   schema, or a collection of another encoder's vectors.
-    public init(path: String, collection: String?, encoders: [String], batchSize: Int) throws(OutputError) {
+    public init(
+        path: String, collection: String?, encoders: [String], batchSize: Int, pruneMissingFiles: Bool = false
+    ) throws(OutputError) {
         self.path = path
+        self.pruneMissingFiles = pruneMissingFiles
         let database = try SQLiteDatabase(path: path)
         try Self.prepareSchema(database)
         var collections: [String: Int64] = [:]
@@ -69,12 +70,12 @@ public final class EmbeddingDatabase: Sendable {
         try state.withLock { state throws(OutputError) in try state.write(record, path: path) }
     }
 
-    /// Commits what is written and, with `pruneMissingFiles`, deletes the rows of the run's collections whose source
-    /// file is gone.
-    public func finish(pruneMissingFiles: Bool) throws(OutputError) -> Counts {
+    /// Commits what is written and, after a complete run with ``pruneMissingFiles``, deletes the rows of the run's
+    /// collections whose source file is gone.
+    public func finish(complete: Bool) throws(OutputError) -> StoreCounts {
         try state.withLock { state throws(OutputError) in
             try state.commit()
-            if pruneMissingFiles { try state.prune() }
+            if complete && pruneMissingFiles { try state.prune() }
             return state.counts
         }
     }
@@ -162,7 +163,7 @@ public final class EmbeddingDatabase: Sendable {
         let names: [String]
         var collections: [String: Int64]
         let batchSize: Int
-        var counts = Counts()
+        var counts = StoreCounts()
         var pending = 0
         private var statements: [String: SQLiteDatabase.Statement] = [:]
 

@@ -18,23 +18,23 @@ public struct EmbeddingSink: Sendable {
 
     let output: JSONLWriter
     let errors: JSONLWriter
-    let database: EmbeddingDatabase?
+    let store: (any EmbeddingStore)?
     let progress: ProgressBar?
     let statistics: StageStatistics?
 
     /// - Parameters:
     ///   - output: Where records go: ``JSONLWriter/standardOutput()`` or a file opened for appending.
     ///   - errors: Where failures go, usually ``JSONLWriter/standardError()``.
-    ///   - database: Where embeddings go instead of `output`, when set (`--db`).
+    ///   - store: Where embeddings go instead of `output`, when set (`--db`, `--npy`).
     ///   - progress: The bar to advance per element, if any.
     ///   - statistics: The output stage's recorder, for `--stats`.
     public init(
-        output: JSONLWriter, errors: JSONLWriter, database: EmbeddingDatabase? = nil, progress: ProgressBar? = nil,
+        output: JSONLWriter, errors: JSONLWriter, store: (any EmbeddingStore)? = nil, progress: ProgressBar? = nil,
         statistics: StageStatistics? = nil
     ) {
         self.output = output
         self.errors = errors
-        self.database = database
+        self.store = store
         self.progress = progress
         self.statistics = statistics
     }
@@ -56,8 +56,8 @@ public struct EmbeddingSink: Sendable {
             do {
                 switch record {
                 case .success(let embedding):
-                    if let database, let record = embedding.embeddingRecord {
-                        try database.write(record)
+                    if let store, let record = embedding.embeddingRecord {
+                        try store.write(record)
                     } else {
                         try output.write(embedding)
                     }

@@ -36,15 +36,20 @@ public struct NumPyArray: Sendable, Equatable {
 
     /// The file's bytes: magic, header padded so the data starts on a 64-byte boundary, then the data.
     public func encoded() -> [UInt8] {
+        Self.header(element, shape: shape) + data
+    }
+
+    /// Magic and header, padded with spaces to a multiple of 64 bytes and at least `length`: a file written
+    /// before its row count is known reserves 128 bytes, which any shape of two dimensions fits in.
+    static func header(_ element: Element, shape: [Int], length: Int = 0) -> [UInt8] {
         let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
         var header = "{'descr': '\(element.rawValue)', 'fortran_order': False, 'shape': (\(dimensions)), }"
         let preamble = 10
-        let padding = (64 - (preamble + header.utf8.count + 1) % 64) % 64
-        header += String(repeating: " ", count: padding) + "\n"
-        let length = header.utf8.count
-        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)]
-        bytes += Array(header.utf8)
-        bytes += data
-        return bytes
+        let unpadded = preamble + header.utf8.count + 1
+        let total = max(length, (unpadded + 63) / 64 * 64)
+        header += String(repeating: " ", count: total - unpadded) + "\n"
+        let headerLength = header.utf8.count
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(headerLength & 0xFF), UInt8(headerLength >> 8)]
+            + Array(header.utf8)
     }
 }

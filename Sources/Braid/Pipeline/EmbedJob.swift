@@ -38,6 +38,9 @@ public struct EmbedJob: Sendable, Equatable {
     /// `--db`: the vectors go into this SQLite database instead of JSON lines, and items it holds unchanged are
     /// skipped.
     public var database: Database?
+    /// `--npy`: the vectors go into NumPy shards in this folder instead of JSON lines, and items its shards hold
+    /// are skipped.
+    public var numpy: NumPyOutput?
     /// Compute threads of the whole run (BLAS and FFmpeg decoders); nil picks one per core.
     public var threads: Int?
     /// The Generate stage that takes the encode stage's place, when the pipeline file declares one.
@@ -81,6 +84,18 @@ public struct EmbedJob: Sendable, Equatable {
             self.path = path
             self.collection = collection
             self.prune = prune
+        }
+    }
+
+    /// Where `--npy` writes.
+    public struct NumPyOutput: Sendable, Equatable {
+        public var folder: String
+        /// Rows per shard.
+        public var shardSize: Int
+
+        public init(folder: String, shardSize: Int = 100_000) {
+            self.folder = folder
+            self.shardSize = shardSize
         }
     }
 

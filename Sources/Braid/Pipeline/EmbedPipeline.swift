@@ -45,6 +45,15 @@ public struct EmbedPipeline: Sendable {
     /// The encoder name each modality's items get in this run: the job's choice or the registry's default.
     public let encoderNames: [Modality: String]
 
+    /// Each encoder's vector length, by encoder name, for the encoders that can be built (a store checks what it
+    /// holds against them before any item).
+    public func encoderDimensions() -> [String: Int] {
+        guard case .single(let encoders as EncoderSet) = work else { return [:] }
+        return Dictionary(
+            Modality.allCases.compactMap { try? encoders.encoder(for: $0) }.map { ($0.name, $0.dimension) },
+            uniquingKeysWith: { first, _ in first })
+    }
+
     /// Whether the run's lines are embeddings (what `--db` stores), not classes, captions or fused vectors.
     public var writesEmbeddings: Bool {
         if case .single(_ as EncoderSet) = work { true } else { false }
@@ -61,7 +70,8 @@ public struct EmbedPipeline: Sendable {
     {
         try registry.validate(job.encoders)
         let encoders = EncoderSet(
-            registry: registry, choices: job.encoders, context: context, keepsRecords: job.database != nil)
+            registry: registry, choices: job.encoders, context: context,
+            keepsRecords: job.database != nil || job.numpy != nil)
         for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
         self.init(job: job, work: encoders)
     }
@@ -98,30 +108,29 @@ public struct EmbedPipeline: Sendable {
     ///   - errors: Where failed items go, one JSON line each.
     ///   - statistics: Filled with per-stage counts and times when given (`--stats`).
     ///   - progress: Advanced once per item written or failed.
-    ///   - database: Where vectors go instead of `output` (`--db`), opened from ``EmbedJob/database``; items it
-    ///     holds with the same content are skipped.
+    ///   - store: Where vectors go instead of `output` (`--db`, `--npy`); the items it holds are skipped.
     public func run(
-        output: JSONLWriter, errors: JSONLWriter, database: EmbeddingDatabase? = nil,
+        output: JSONLWriter, errors: JSONLWriter, store: (any EmbeddingStore)? = nil,
         statistics: PipelineStatistics? = nil, progress: ProgressBar? = nil
     ) async throws -> Summary {
         let journal = try job.resume.map { path throws(OutputError) in try ResumeJournal(path: path) }
         let shard = job.shard
         let skipped = SkipCounter()
         let selected = ItemSource(job.origin, filter: job.filter).map { record in
-            // The database compares content: hashing a file costs a read, far less than decoding it.
-            guard database != nil, case .success(var item) = record else { return record }
+            // Hashing a file costs a read, far less than decoding it.
+            guard store?.comparesContent == true, case .success(var item) = record else { return record }
             item.contentHash = ContentHash.of(item)
             return .success(item)
         }.filter { record in
             var keep = (shard?.contains(record.id) ?? true) && !(journal?.contains(record.id) ?? false)
-            if keep, let database, case .success(let item) = record {
-                keep = !database.holds(id: item.id, contentHash: item.contentHash)
+            if keep, let store, case .success(let item) = record {
+                keep = !store.holds(id: item.id, contentHash: item.contentHash)
             }
             if !keep { skipped.add() }
             return keep
         }.measured(by: statistics?.stage("input"))
         let sink = EmbeddingSink(
-            output: output, errors: errors, database: database, progress: progress,
+            output: output, errors: errors, store: store, progress: progress,
             statistics: statistics?.stage("output"))
         let (batchSize, encodeStage) = (job.batchSize, job.encodeStage)
         func batched<Records: AsyncSequence & Sendable, Value: Identifiable & Sendable, Output: Sendable>(

@@ -34,6 +34,15 @@ struct OutputOptions: ParsableArguments {
     @Flag(help: "With '--db': at the end, delete the rows whose source file no longer exists.")
     var prune = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Write each encoder's vectors as NumPy shards to DIR/ENCODER/embeddings-NNNNN.npy, with metadata-NNNNN.jsonl beside them, instead of JSON lines; a rerun skips the ids they hold.",
+            valueName: "DIR"))
+    var npy: String?
+
+    @Option(help: ArgumentHelp("With '--npy': rows per shard.", valueName: "N"))
+    var shardSize = 100_000
+
     @Flag(name: .shortAndLong, help: "Draw no progress bar.")
     var quiet = false
 
@@ -44,6 +53,14 @@ struct OutputOptions: ParsableArguments {
         if output != nil && resume != nil {
             throw ValidationError("'--resume FILE' already writes to FILE; drop '--output'.")
         }
+        if db != nil && npy != nil {
+            throw ValidationError("Choose one store: '--db FILE' or '--npy DIR'.")
+        }
+        if let npy, output != nil || resume != nil {
+            throw ValidationError(
+                "'--npy \(npy)' writes the vectors there and is its own journal; drop '--output' and '--resume'.")
+        }
+        guard shardSize >= 1 else { throw ValidationError("'--shard-size' must be at least 1, got \(shardSize).") }
         if db != nil && (output != nil || resume != nil) {
             throw ValidationError(
                 "'--db FILE' stores the vectors in FILE and is its own journal; drop '--output' and '--resume'.")
@@ -60,6 +77,7 @@ struct OutputOptions: ParsableArguments {
     func apply(to job: inout EmbedJob) throws {
         if let resume { job.resume = resume }
         if let db { job.database = EmbedJob.Database(path: db, collection: collection, prune: prune) }
+        if let npy { job.numpy = EmbedJob.NumPyOutput(folder: npy, shardSize: shardSize) }
         if let shard { job.shard = try Shard(parsing: shard) }
     }
 }
