@@ -19,6 +19,7 @@ struct BraidCommand: AsyncParsableCommand {
         subcommands: [
             Embed.self, Caption.self, Classify.self, Train.self, Eval.self, Reconstruct.self, Denoise.self, Sample.self,
             Generate.self,
-            Interpolate.self, Score.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self, Models.self,
+            Interpolate.self, Score.self, Search.self, Run.self, Probe.self, Decode.self, Encoders.self, Bench.self,
+            Models.self,
         ])
 }

@@ -91,12 +91,15 @@ public enum OutputError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotWrite(file: String, problem: String)
     /// A resume file cannot be read or repaired.
     case cannotResume(file: String, problem: String)
+    /// Stored vectors cannot be read (`braid search`).
+    case cannotRead(file: String, problem: String)
 
     public var description: String {
         switch self {
         case .consumerGone: "the reader of the output went away"
         case .cannotWrite(let file, let problem): "\(file): cannot write: \(problem)"
         case .cannotResume(let file, let problem): "\(file): cannot resume: \(problem)"
+        case .cannotRead(let file, let problem): "\(file): cannot read: \(problem)"
         }
     }
 }

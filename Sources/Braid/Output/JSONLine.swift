@@ -74,6 +74,12 @@ struct JSONLine {
     }
 
     /// The finished object followed by `\n`.
+    /// Appends a value that is JSON already (an object read back from a store), as it is.
+    mutating func append(key: String, json: String) {
+        appendKey(key)
+        bytes += json.utf8
+    }
+
     var line: [UInt8] { bytes + [UInt8(ascii: "}"), UInt8(ascii: "\n")] }
 
     private mutating func appendKey(_ key: String) {

@@ -79,16 +79,22 @@ final class SQLiteDatabase {
         }
 
         func rows(_ values: [Value]) throws(OutputError) -> [[Value]] {
+            var rows: [[Value]] = []
+            try forEachRow(values) { rows.append($0) }
+            return rows
+        }
+
+        /// Hands each result row to `body` as it is read, so a large result never sits in memory.
+        func forEachRow(_ values: [Value], _ body: ([Value]) throws(OutputError) -> Void) throws(OutputError) {
             defer {
                 sqlite3_reset(handle)
                 sqlite3_clear_bindings(handle)
             }
             for (index, value) in values.enumerated() { try bind(value, at: Int32(index + 1)) }
-            var rows: [[Value]] = []
             while true {
                 switch sqlite3_step(handle) {
-                case SQLITE_ROW: rows.append((0..<sqlite3_column_count(handle)).map(column))
-                case SQLITE_DONE: return rows
+                case SQLITE_ROW: try body((0..<sqlite3_column_count(handle)).map(column))
+                case SQLITE_DONE: return
                 default: throw database.failure(database.lastError)
                 }
             }
