@@ -213,8 +213,30 @@ private struct SpecReader {
             }
         }
         if let node = top["output"] {
-            let output = try mapping(node, "output", allowed: ["resume", "shard"])
+            let output = try mapping(
+                node, "output", allowed: ["resume", "shard", "db", "collection", "prune", "npy", "shard_size"])
             if let resume = output["resume"] { job.resume = try string(resume, "resume") }
+            let stores = ["resume", "db", "npy"].filter { output[$0] != nil }
+            guard stores.count <= 1 else {
+                throw fail(node, "'output' takes one of resume, db and npy, not \(stores.joined(separator: " and "))")
+            }
+            if let db = output["db"] {
+                job.database = EmbedJob.Database(
+                    path: try string(db, "db"), collection: try output["collection"].map { node throws(PipelineSpecError) in
+                        try string(node, "collection")
+                    }, prune: try output["prune"].map { node throws(PipelineSpecError) in try bool(node, "prune") } ?? false)
+            } else if let key = ["collection", "prune"].first(where: { output[$0] != nil }), let node = output[key] {
+                throw fail(node, "'\(key)' goes with 'db'")
+            }
+            if let npy = output["npy"] {
+                job.numpy = EmbedJob.NumPyOutput(
+                    folder: try string(npy, "npy"),
+                    shardSize: try output["shard_size"].map { node throws(PipelineSpecError) in
+                        try int(node, "shard_size")
+                    } ?? 100_000)
+            } else if let node = output["shard_size"] {
+                throw fail(node, "'shard_size' goes with 'npy'")
+            }
             if let shard = output["shard"] {
                 let text = try string(shard, "shard")
                 do { job.shard = try Shard(parsing: text) } catch { throw fail(shard, error.description) }

@@ -4,14 +4,32 @@ import Foundation
 /// collection, an `--npy` folder's shards, or the JSON lines of `braid embed`. Each block holds at most
 /// `blockRows` rows, so the index is never in memory whole.
 public struct StoredVectors: Sendable {
-    /// A run of rows: their ids, their vectors (rows × dimension) and, per row, what the search prints about it.
+    /// A run of rows: their vectors and where their ids and details are.
     public struct Block {
-        public var ids: [String] = []
-        public var vectors: [Float] = []
-        /// `{"source","meta"}`-bearing JSON of each row, parsed only for the rows a search returns.
-        public var details: [String] = []
+        /// Rows × dimension values, valid only while the block is being handed over.
+        public let vectors: UnsafeBufferPointer<Float>
+        public let count: Int
+        let rows: Rows
+    }
 
-        var count: Int { ids.count }
+    /// A stored row as a search returns it: its id and the stored JSON that carries its `source` and `meta`
+    /// (a database row's metadata, a shard's metadata line, an embedding line).
+    public struct Row: Sendable {
+        public let id: String
+        public let details: String
+    }
+
+    /// Where a block's rows are described: alongside (database, JSON lines), or in a shard's metadata file, read
+    /// only for the rows a search returns.
+    enum Rows {
+        case inline([Row])
+        case shard(index: Int, firstRow: Int)
+    }
+
+    /// One row of a block, kept by a search until it knows which rows it returns.
+    enum RowReference {
+        case inline(Row)
+        case shard(index: Int, row: Int)
     }
 
     public enum Layout: Sendable, Equatable {
@@ -23,6 +41,14 @@ public struct StoredVectors: Sendable {
     public let layout: Layout
     /// The encoder that made the vectors; a query must be embedded by it.
     public let encoder: String
+
+    /// The file or folder the vectors are read from, for messages.
+    public var path: String {
+        switch layout {
+        case .database(let path, _), .jsonLines(let path): path
+        case .shards(let folder): folder
+        }
+    }
 
     /// The vectors at `path`: a SQLite file, an `--npy` folder (or one encoder's folder in it), or a JSONL file.
     ///
@@ -58,19 +84,26 @@ public struct StoredVectors: Sendable {
         }
     }
 
-    /// Hands the rows to `body` in blocks of up to `blockRows`.
+    /// Hands the rows to `body` in blocks of up to `blockRows`. Shards are mapped from their files, a block at a
+    /// time going straight to the caller; database rows and JSON lines are gathered into blocks.
     public func forEachBlock(
         blockRows: Int, _ body: (Block) throws(OutputError) -> Void
     ) throws(OutputError) {
-        var block = Block()
-        func add(_ id: String, _ vector: [Float], _ details: String) throws(OutputError) {
-            block.ids.append(id)
-            block.vectors += vector
-            block.details.append(details)
-            if block.count >= blockRows {
-                try body(block)
-                block = Block()
+        var values: [Float] = []
+        var rows: [Row] = []
+        func add(_ row: Row, _ vector: [Float]) throws(OutputError) {
+            rows.append(row)
+            values.append(contentsOf: vector)
+            guard rows.count >= blockRows else { return }
+            try flush()
+        }
+        func flush() throws(OutputError) {
+            guard !rows.isEmpty else { return }
+            try values.withUnsafeBufferPointer { values throws(OutputError) in
+                try body(Block(vectors: values, count: rows.count, rows: .inline(rows)))
             }
+            values.removeAll(keepingCapacity: true)
+            rows.removeAll(keepingCapacity: true)
         }
         switch layout {
         case .database(let path, let collection):
@@ -80,30 +113,86 @@ public struct StoredVectors: Sendable {
             ).forEachRow([.text(collection)]) { row throws(OutputError) in
                 guard case .text(let id) = row[0], case .blob(let bytes) = row[1] else { return }
                 let metadata = if case .text(let text) = row[2] { text } else { "{}" }
-                try add(id, bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }, metadata)
+                try add(Row(id: id, details: metadata), bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) })
             }
         case .shards(let folder):
-            for (array, metadata) in try Self.shards(in: folder) {
-                let rows = try Self.lines(metadata)
-                let (count, dimension, data) = try Self.readArray(array)
-                guard count == rows.count else {
-                    throw OutputError.cannotRead(file: metadata, problem: "\(rows.count) lines for \(count) rows")
-                }
-                for (row, line) in rows.enumerated() {
-                    guard let id = ResumeJournal.id(in: line) else { continue }
-                    try add(id, Array(data[row * dimension..<(row + 1) * dimension]), String(decoding: line, as: UTF8.self))
+            for (index, shard) in try Self.shards(in: folder).enumerated() {
+                let array = try MappedArray(path: shard.array)
+                for first in stride(from: 0, to: array.rows, by: blockRows) {
+                    let count = min(blockRows, array.rows - first)
+                    let vectors = UnsafeBufferPointer(
+                        rebasing: array.values[first * array.columns..<(first + count) * array.columns])
+                    try body(Block(vectors: vectors, count: count, rows: .shard(index: index, firstRow: first)))
                 }
             }
         case .jsonLines(let path):
             try Self.forEachLine(path) { line throws(OutputError) in
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                     object["encoder"] as? String == encoder, let id = object["id"] as? String,
-                    let values = object["embedding"] as? [Double]
+                    let numbers = object["embedding"] as? [Double]
                 else { return }
-                try add(id, values.map(Float.init), String(decoding: line, as: UTF8.self))
+                try add(Row(id: id, details: String(decoding: line, as: UTF8.self)), numbers.map(Float.init))
             }
         }
-        if block.count > 0 { try body(block) }
+        try flush()
+    }
+
+    /// The length of the stored vectors, read from the first one.
+    public func dimension() throws(OutputError) -> Int {
+        switch layout {
+        case .database(let path, let collection):
+            let rows = try SQLiteDatabase(path: path).rows(
+                "select length(e.embedding) from embeddings e join collections c on c.id = e.collection_id where c.name = ? limit 1",
+                [.text(collection)])
+            guard case .integer(let bytes) = rows.first?.first else {
+                throw OutputError.cannotRead(file: path, problem: "collection '\(collection)' is empty")
+            }
+            return Int(bytes) / MemoryLayout<Float>.size
+        case .shards(let folder):
+            guard let first = try Self.shards(in: folder).first else {
+                throw OutputError.cannotRead(file: folder, problem: "holds no shards")
+            }
+            return try MappedArray(path: first.array).columns
+        case .jsonLines(let path):
+            let reader = try Self.reading(path) { () throws(InputError) in try ByteReader(path: path) }
+            while let line = try Self.reading(path, reader.readLine) {
+                let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+                if object?["encoder"] as? String == encoder, let values = object?["embedding"] as? [Any] {
+                    return values.count
+                }
+            }
+            throw OutputError.cannotRead(file: path, problem: "holds no \(encoder) embedding lines")
+        }
+    }
+
+    /// The rows the references point at, in their order: shard rows read from their metadata files, each file
+    /// once.
+    func rows(_ references: [RowReference]) throws(OutputError) -> [Row] {
+        guard case .shards(let folder) = layout else {
+            return references.compactMap { if case .inline(let row) = $0 { row } else { nil } }
+        }
+        let shards = try Self.shards(in: folder)
+        var wanted: [Int: Set<Int>] = [:]
+        for case .shard(let index, let row) in references { wanted[index, default: []].insert(row) }
+        var found: [Int: [Int: Row]] = [:]
+        for (index, rowsWanted) in wanted {
+            var number = 0
+            try Self.forEachLine(shards[index].metadata) { line throws(OutputError) in
+                defer { number += 1 }
+                guard rowsWanted.contains(number), let id = ResumeJournal.id(in: line) else { return }
+                found[index, default: [:]][number] = Row(id: id, details: String(decoding: line, as: UTF8.self))
+            }
+        }
+        return try references.map { reference throws(OutputError) in
+            switch reference {
+            case .inline(let row): return row
+            case .shard(let index, let row):
+                guard let found = found[index]?[row] else {
+                    throw OutputError.cannotRead(file: shards[index].metadata, problem: "no line for row \(row)")
+                }
+                return found
+            }
+        }
     }
 
     private static func isSQLite(_ path: String) -> Bool {
@@ -156,32 +245,6 @@ public struct StoredVectors: Sendable {
             let index = name.dropFirst("embeddings-".count).dropLast(".npy".count)
             return (folder + "/" + name, folder + "/metadata-\(index).jsonl")
         }
-    }
-
-    /// A 2-D float32 `.npy` file: rows, columns and the values.
-    private static func readArray(_ path: String) throws(OutputError) -> (rows: Int, columns: Int, values: [Float]) {
-        guard let data = FileManager.default.contents(atPath: path), data.count >= 10,
-            data.prefix(6) == Data([0x93] + Array("NUMPY".utf8))
-        else { throw OutputError.cannotRead(file: path, problem: "not a NumPy array") }
-        let headerLength = Int(data[8]) | Int(data[9]) << 8
-        let header = String(decoding: data[10..<min(data.count, 10 + headerLength)], as: UTF8.self)
-        guard header.contains("'<f4'"), let open = header.range(of: "'shape': ("),
-            let close = header[open.upperBound...].firstIndex(of: ")")
-        else { throw OutputError.cannotRead(file: path, problem: "not a float32 array") }
-        let shape = header[open.upperBound..<close].split(separator: ",").compactMap {
-            Int($0.trimmingCharacters(in: .whitespaces))
-        }
-        let values = data.dropFirst(10 + headerLength).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        guard shape.count == 2, values.count == shape[0] * shape[1] else {
-            throw OutputError.cannotRead(file: path, problem: "not an N×D array of its stated shape")
-        }
-        return (shape[0], shape[1], values)
-    }
-
-    private static func lines(_ path: String) throws(OutputError) -> [[UInt8]] {
-        var lines: [[UInt8]] = []
-        try forEachLine(path) { lines.append($0) }
-        return lines
     }
 
     private static func forEachLine(_ path: String, _ body: ([UInt8]) throws(OutputError) -> Void) throws(OutputError) {

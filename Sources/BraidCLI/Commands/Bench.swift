@@ -17,7 +17,10 @@ extension BraidCommand {
                   braid bench decode --input photo.png --repeat 20
                   braid bench pipeline --stage decode photos/
                 """,
-            subcommands: [Kernel.self, Decode.self, Pipeline.self, MiniLM.self, ClassifierForward.self, CaptionLatency.self, DiffusionLatency.self],
+            subcommands: [
+                Kernel.self, Decode.self, Pipeline.self, MiniLM.self, ClassifierForward.self, CaptionLatency.self,
+                DiffusionLatency.self, Search.self,
+            ],
             defaultSubcommand: Kernel.self)
     }
 }

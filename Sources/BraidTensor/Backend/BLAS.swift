@@ -8,14 +8,15 @@ import Synchronization
 #endif
 
 /// The only place BraidTensor calls a GEMM. Everything GEMM-shaped (matmul, linear, im2col convolutions, the
-/// transformer's projections) funnels through `gemm`.
+/// transformer's projections) funnels through `gemm`, and so do callers whose matrices are not tensors (vectors
+/// mapped from a file, searched a block at a time).
 ///
 /// On Linux, large products go to oneDNN's `dnnl_sgemm` and small ones to OpenBLAS's `cblas_sgemm`. Measured on the
 /// reference machine (AVX-512, one thread, C = A·Bᵀ): oneDNN runs the transformer's projections (1024 × 384 ×
 /// 384 to 1024 × 1536 × 384) 3-17% faster than OpenBLAS 0.3.21, and 2048³ 8% faster; OpenBLAS's fixed cost per
 /// call is lower, so it wins below about 4 million multiply-adds (66 × 66 × 32, one attention head of a
 /// sentence: 1.18×; 16 × 16 × 32: 2.1×). On macOS every product goes to Accelerate.
-enum BLAS {
+public enum BLAS {
     /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux.
     static let smallestForDNNL = 1 << 22
 
@@ -25,7 +26,7 @@ enum BLAS {
     ///   - n: Columns of op(B) and C.
     ///   - k: Columns of op(A), rows of op(B).
     ///   - lda: Row stride of A as stored (`k` untransposed, `m` transposed), likewise `ldb`, `ldc`.
-    static func gemm(
+    public static func gemm(
         transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,

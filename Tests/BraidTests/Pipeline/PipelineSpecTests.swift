@@ -6,7 +6,12 @@ final class PipelineSpecTests: XCTestCase {
         let job = try PipelineSpec.load(
             path: Fixtures.root.deletingLastPathComponent().appendingPathComponent("pipelines/embed-folder.yaml").path)
         XCTAssertEqual(job.origin, .paths(["Fixtures/"]))
-        XCTAssertEqual(job.filter, ExtensionFilter(include: ["png", "wav", "mp4", "mkv", "webm", "avi", "txt"]))
+        XCTAssertEqual(
+            job.filter,
+            ExtensionFilter(include: [
+                "png", "jpg", "jpeg", "webp", "wav", "mp3", "m4a", "flac", "ogg", "opus", "mp4", "mov", "mkv", "webm", "avi",
+                "txt",
+            ]))
         XCTAssertEqual(job.decodeStage, EmbedJob.StageSettings(jobs: 2, buffer: 8))
         XCTAssertEqual(job.decoding.sampleRate, 16000)
         XCTAssertTrue(job.decoding.mono)
@@ -32,6 +37,14 @@ final class PipelineSpecTests: XCTestCase {
         }
     }
 
+    func test_output_names_a_database_or_numpy_shards() throws {
+        let database = try PipelineSpec.parse(
+            yaml: "input: {paths: [a]}\noutput: {db: photos.db, collection: photos, prune: true}", file: "p.yaml")
+        XCTAssertEqual(database.database, EmbedJob.Database(path: "photos.db", collection: "photos", prune: true))
+        let shards = try PipelineSpec.parse(yaml: "input: {paths: [a]}\noutput: {npy: vectors, shard_size: 500}", file: "p.yaml")
+        XCTAssertEqual(shards.numpy, EmbedJob.NumPyOutput(folder: "vectors", shardSize: 500))
+    }
+
     func test_bad_values_are_reported_where_they_stand() {
         let cases: [(String, String)] = [
             ("input: {paths: [a]}\ndecode: {jobs: zero}", "p.yaml:2:16: 'jobs' must be a whole number of at least 1"),
@@ -40,6 +53,12 @@ final class PipelineSpecTests: XCTestCase {
                 "p.yaml:2:24: 'size' must be WIDTHxHEIGHT, e.g. 224x224"
             ),
             ("input: {paths: [a]}\noutput: {shard: 5/4}", "p.yaml:2:17: invalid shard '5/4': needs 0 ≤ i < N"),
+            (
+                "input: {paths: [a]}\noutput: {db: a.db, npy: vectors}",
+                "p.yaml:2:9: 'output' takes one of resume, db and npy, not db and npy"
+            ),
+            ("input: {paths: [a]}\noutput: {npy: v, prune: true}", "p.yaml:2:25: 'prune' goes with 'db'"),
+            ("input: {paths: [a]}\noutput: {db: a.db, shard_size: 10}", "p.yaml:2:32: 'shard_size' goes with 'npy'"),
             (
                 "input: {paths: [a], tar: '-'}",
                 "p.yaml:1:8: 'input' needs exactly one of paths, paths_from, tar, lines, records, idx"
