@@ -110,12 +110,13 @@ final class DatabaseCommandTests: XCTestCase {
         try Data("these are notes, not a database\n".utf8).write(to: URL(fileURLWithPath: notSQLite))
         let otherSchema = scratch.path("other.db")
         try SQLiteDatabase(path: otherSchema).execute("create table embeddings (id text, vector blob)")
+        // As llm leaves a database: its tables, in the default rollback-journal mode, a collection of another model.
         let otherModel = scratch.path("llm.db")
-        try SQLiteDatabase(path: otherModel).execute("pragma user_version = 0")
         XCTAssertEqual(
             try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", "--db", otherModel, "Fixtures/text"])
                 .status, 1, "one file of Fixtures/text fails to decode; the others are stored")
-        try SQLiteDatabase(path: otherModel).execute("update collections set model = 'sentence-transformers/all-MiniLM-L6-v2'")
+        try SQLiteDatabase(path: otherModel).execute(
+            "pragma journal_mode = delete; update collections set model = 'sentence-transformers/all-MiniLM-L6-v2'")
 
         for (database, problem) in [
             (notSQLite, "not a SQLite database"), (otherSchema, "its table 'embeddings' is not llm's"),

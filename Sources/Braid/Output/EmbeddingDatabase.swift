@@ -35,21 +35,25 @@ public final class EmbeddingDatabase: EmbeddingStore {
         self.path = path
         self.pruneMissingFiles = pruneMissingFiles
         let database = try SQLiteDatabase(path: path)
-        try Self.prepareSchema(database)
+        // Everything is checked before anything is written, the journal mode included.
+        let tables = try Self.checkedTables(database)
         var collections: [String: Int64] = [:]
-        let names = collection.map { [$0] } ?? Array(Set(encoders)).sorted()
-        for encoder in Set(encoders) {
+        let encoderNames = Set(encoders)
+        let names = collection.map { [$0] } ?? encoderNames.sorted()
+        for encoder in encoderNames where tables.contains("collections") {
             let name = collection ?? encoder
             let rows = try database.rows("select id, model from collections where name = ?", [.text(name)])
             guard let row = rows.first, case .integer(let id) = row[0] else { continue }
             let model = if case .text(let model) = row[1] { model } else { "" }
-            if collection == nil || encoders.count == 1 {
+            // One collection for several encoders is checked as each writes to it.
+            if collection == nil || encoderNames.count == 1 {
                 guard model == Self.model(of: encoder) else {
                     throw Self.mismatch(path, collection: name, model: model, encoder: encoder)
                 }
             }
             collections[name] = id
         }
+        try Self.prepareSchema(database, tables: tables)
         state = Mutex(
             State(
                 database: database, collection: collection, names: names, collections: collections,
@@ -80,9 +84,9 @@ public final class EmbeddingDatabase: EmbeddingStore {
         }
     }
 
-    /// The tables and indexes llm's migrations create, created when missing; the file refused when it is not
-    /// SQLite or has tables of these names with other columns.
-    private static func prepareSchema(_ database: SQLiteDatabase) throws(OutputError) {
+    /// The database's tables, the file refused when it is not SQLite or has tables of llm's names with other
+    /// columns.
+    private static func checkedTables(_ database: SQLiteDatabase) throws(OutputError) -> Set<String> {
         let tables: [[SQLiteDatabase.Value]]
         do {
             tables = try database.rows("select name from sqlite_master where type = 'table'")
@@ -102,6 +106,11 @@ public final class EmbeddingDatabase: EmbeddingStore {
                     problem: "its table '\(table)' is not llm's: no column \(missing.joined(separator: ", "))")
             }
         }
+        return names
+    }
+
+    /// The tables and indexes llm's migrations create, created when missing, in WAL mode.
+    private static func prepareSchema(_ database: SQLiteDatabase, tables names: Set<String>) throws(OutputError) {
         // A 384-float row is 1.5 KB: 4 KB pages hold two and waste a sixth; 16 KB pages hold ten. The size takes
         // effect only in a database without tables, before WAL mode is set.
         if names.isEmpty { try database.execute("pragma page_size = 16384") }
