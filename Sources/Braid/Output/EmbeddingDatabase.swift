@@ -170,6 +170,8 @@ public final class EmbeddingDatabase: EmbeddingStore {
         let collection: String?
         /// The collections the run may write to.
         let names: [String]
+        /// Whether an id is stored with a content hash in one of them: the query of every item's skip check.
+        let holdsQuery: String
         var collections: [String: Int64]
         let batchSize: Int
         var counts = StoreCounts()
@@ -183,6 +185,10 @@ public final class EmbeddingDatabase: EmbeddingStore {
             self.database = database
             self.collection = collection
             self.names = names
+            holdsQuery = """
+                select 1 from embeddings where id = ? and content_hash = ?
+                and collection_id in (select id from collections where name in (\(names.map { _ in "?" }.joined(separator: ", "))))
+                """
             self.collections = collections
             self.batchSize = batchSize
         }
@@ -196,13 +202,8 @@ public final class EmbeddingDatabase: EmbeddingStore {
         }
 
         func holds(id: String, contentHash: [UInt8]) throws(OutputError) -> Bool {
-            let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
-            let rows = try statement(
-                """
-                select 1 from embeddings where id = ? and content_hash = ?
-                and collection_id in (select id from collections where name in (\(placeholders)))
-                """
-            ).rows([.text(id), .blob(contentHash)] + names.map(SQLiteDatabase.Value.text))
+            let rows = try statement(holdsQuery).rows(
+                [.text(id), .blob(contentHash)] + names.map(SQLiteDatabase.Value.text))
             return !rows.isEmpty
         }
 

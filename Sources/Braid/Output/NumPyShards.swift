@@ -105,13 +105,13 @@ public final class NumPyShards: EmbeddingStore {
                     continue
                 }
                 nextShard = max(nextShard, number + 1)
-                let shape = try Self.shape(of: array)
-                if let known = dimension ?? expectedDimension, shape.columns != known {
+                let columns = try MappedArray(path: array).columns
+                if let known = dimension ?? expectedDimension, columns != known {
                     throw OutputError.cannotWrite(
                         file: array,
-                        problem: "holds vectors of \(shape.columns) values, the encoder makes \(known): use another '--npy' folder")
+                        problem: "holds vectors of \(columns) values, the encoder makes \(known): use another '--npy' folder")
                 }
-                dimension = shape.columns
+                dimension = columns
                 try storedIDs.formUnion(Self.ids(in: path(name)))
             }
         }
@@ -139,20 +139,6 @@ public final class NumPyShards: EmbeddingStore {
         mutating func closeShard() throws(OutputError) {
             try open?.close()
             open = nil
-        }
-
-        private static func shape(of array: String) throws(OutputError) -> (rows: Int, columns: Int) {
-            guard let handle = FileHandle(forReadingAtPath: array), let head = try? handle.read(upToCount: 128),
-                let text = String(data: head.dropFirst(10), encoding: .ascii),
-                let open = text.range(of: "'shape': ("), let close = text[open.upperBound...].firstIndex(of: ")")
-            else {
-                throw OutputError.cannotWrite(file: array, problem: "not a NumPy array Braid wrote")
-            }
-            let sizes = text[open.upperBound..<close].split(separator: ",").compactMap {
-                Int($0.trimmingCharacters(in: .whitespaces))
-            }
-            guard sizes.count == 2 else { throw OutputError.cannotWrite(file: array, problem: "not an N×D array") }
-            return (sizes[0], sizes[1])
         }
 
         private static func ids(in metadata: String) throws(OutputError) -> [String] {

@@ -80,7 +80,11 @@ public struct StoredVectors: Sendable {
             encoder = String(model.dropFirst("braid-".count))
         } else {
             layout = .jsonLines(path: path)
-            if let collection { encoder = collection } else { encoder = try Self.firstEncoder(inLines: path) }
+            if let collection {
+                encoder = collection
+            } else {
+                encoder = try Self.firstEmbeddingLine(in: path, encoder: nil)["encoder"] as? String ?? ""
+            }
         }
     }
 
@@ -154,14 +158,7 @@ public struct StoredVectors: Sendable {
             }
             return try MappedArray(path: first.array).columns
         case .jsonLines(let path):
-            let reader = try Self.reading(path) { () throws(InputError) in try ByteReader(path: path) }
-            while let line = try Self.reading(path, reader.readLine) {
-                let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
-                if object?["encoder"] as? String == encoder, let values = object?["embedding"] as? [Any] {
-                    return values.count
-                }
-            }
-            throw OutputError.cannotRead(file: path, problem: "holds no \(encoder) embedding lines")
+            return (try Self.firstEmbeddingLine(in: path, encoder: encoder)["embedding"] as? [Any])?.count ?? 0
         }
     }
 
@@ -258,12 +255,15 @@ public struct StoredVectors: Sendable {
         do { return try read() } catch { throw OutputError.cannotRead(file: path, problem: error.problem) }
     }
 
-    private static func firstEncoder(inLines path: String) throws(OutputError) -> String {
+    /// The first embedding line of a JSONL file (of `encoder`, when given), read no further.
+    private static func firstEmbeddingLine(in path: String, encoder: String?) throws(OutputError) -> [String: Any] {
         let reader = try reading(path) { () throws(InputError) in try ByteReader(path: path) }
         while let line = try reading(path, reader.readLine) {
-            let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
-            if let encoder = object?["encoder"] as? String { return encoder }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                let name = object["encoder"] as? String, object["embedding"] is [Any], encoder == nil || name == encoder
+            else { continue }
+            return object
         }
-        throw OutputError.cannotRead(file: path, problem: "holds no embedding lines")
+        throw OutputError.cannotRead(file: path, problem: "holds no \(encoder.map { "\($0) " } ?? "")embedding lines")
     }
 }
