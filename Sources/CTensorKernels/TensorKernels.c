@@ -209,6 +209,15 @@ void braid_silu(const float *source, float *target, long count) {
     for (long index = 0; index < count; index++) target[index] = source[index] / (1 + braid_exp(-source[index]));
 }
 
+// x·σ(1.702·x): the sigmoid approximation of GELU OpenAI's CLIP was trained with.
+BRAID_DISPATCH
+void braid_quick_gelu(const float *source, float *target, long count) {
+#pragma clang loop vectorize(assume_safety)
+    for (long index = 0; index < count; index++) {
+        target[index] = source[index] / (1 + braid_exp(-1.702f * source[index]));
+    }
+}
+
 BRAID_DISPATCH
 void braid_silu_backward(const float *restrict source, const float *restrict gradient, float *restrict input_gradient,
                          long count) {

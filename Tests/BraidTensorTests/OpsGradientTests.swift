@@ -18,7 +18,7 @@ final class OpsGradientTests: XCTestCase {
     func testUnaryFunctions() {
         // Offset from 0 so no element sits on ReLU's or abs's kink.
         let x = randomTensor([3, 5], seed: 4) + 0.05
-        for op: UnaryOp in [.relu, .sigmoid, .tanh, .silu, .softplus, .gelu, .geluTanh, .exp, .abs, .sin, .cos] {
+        for op: UnaryOp in [.relu, .sigmoid, .tanh, .silu, .softplus, .gelu, .geluTanh, .quickGelu, .exp, .abs, .sin, .cos] {
             let report = GradCheck.check([x]) { $0[0].applying(op) }
             XCTAssertTrue(report.passed, "\(op): \(report)")
         }

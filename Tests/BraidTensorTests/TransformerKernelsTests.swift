@@ -6,6 +6,14 @@ import XCTest
 /// the vectorised exp, erf, GELU and softmax loops they use are checked against libm in VectorMathTests.
 final class TransformerKernelsTests: XCTestCase {
     func test_packed_attention_matches_per_sequence_scaled_dot_product_attention() {
+        assertPackedAttentionMatches(causal: false)
+    }
+
+    func test_packed_causal_attention_matches_causally_masked_attention() {
+        assertPackedAttentionMatches(causal: true)
+    }
+
+    private func assertPackedAttentionMatches(causal: Bool) {
         let (heads, headSize) = (3, 4)
         let width = heads * headSize
         let lengths = [5, 1, 7]
@@ -16,7 +24,7 @@ final class TransformerKernelsTests: XCTestCase {
             output.withUnsafeMutableBufferPointer { target in
                 TransformerKernels.selfAttention(
                     queryKeyValue: source.baseAddress!, lengths: lengths, heads: heads, headSize: headSize,
-                    output: target.baseAddress!)
+                    causal: causal, output: target.baseAddress!)
             }
         }
         var start = 0
@@ -27,7 +35,8 @@ final class TransformerKernelsTests: XCTestCase {
             func part(_ index: Int) -> Tensor {
                 split.sliced(axis: 0, index..<index + 1).reshaped([heads, length, headSize])
             }
-            let expected = Tensor.scaledDotProductAttention(query: part(0), key: part(1), value: part(2))
+            let expected = Tensor.scaledDotProductAttention(
+                query: part(0), key: part(1), value: part(2), mask: causal ? .causal : nil)
                 .permuted([1, 0, 2]).reshaped([length * width]).scalars  // (H, T, D) -> (T, H, D)
             let actual = output[(start * width)..<((start + length) * width)]
             for (value, reference) in zip(actual, expected) { XCTAssertEqual(value, reference, accuracy: 1e-5) }

@@ -40,6 +40,28 @@ public struct Image: Sendable, Equatable {
         }
     }
 
+    /// RGB bytes, H×W×3, as Pillow's `convert("RGB")` gives them: grey is replicated, alpha is dropped (not
+    /// composited); float samples are rounded to the nearest of 256 levels.
+    public func rgbBytes() -> [UInt8] {
+        switch samples {
+        case .uint8(let bytes) where channels == 3:
+            return bytes
+        case .uint8(let bytes):
+            return rgbSamples { bytes[$0] }
+        case .float32(let floats):
+            return rgbSamples { floats[$0].isNaN ? 0 : UInt8((min(max(floats[$0], 0), 1) * 255).rounded()) }
+        }
+    }
+
+    private func rgbSamples(_ sample: (Int) -> UInt8) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: pixelCount * 3)
+        for pixel in 0..<pixelCount {
+            let base = pixel * channels
+            for c in 0..<3 { rgb[pixel * 3 + c] = sample(channels <= 2 ? base : base + c) }
+        }
+        return rgb
+    }
+
     /// RGB floats in [0, 1], H×W×3: grey is replicated, alpha is dropped (not composited).
     public func rgbFloats() -> [Float] {
         let source = floatSamples

@@ -15,6 +15,12 @@ public struct ModelFolder: Sendable {
     public let name: String
     let storage: Storage
 
+    /// The folder on disk; nil for a model shipped in the binary.
+    public var directory: URL? {
+        if case .directory(let url) = storage { return url }
+        return nil
+    }
+
     /// The path errors give for `file`: on disk, or inside the binary (`braid:NAME/FILE`).
     public func path(of file: String) -> String {
         switch storage {

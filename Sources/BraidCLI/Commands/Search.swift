@@ -8,8 +8,9 @@ extension BraidCommand {
             abstract: "Find the stored items nearest a query: exact cosine over a '--db' database, an '--npy' folder or JSON lines.",
             discussion: """
                 The query is embedded with the encoder that made the stored vectors (a collection's model \
-                braid-ENCODER, the shards' folder, the lines' "encoder"), so it must be of that encoder's modality: \
-                a text, or the path of an image, sound or video file. The stored vectors stream through in blocks, \
+                braid-ENCODER, the shards' folder, the lines' "encoder"), so it must be of a modality that encoder \
+                embeds: a text, or the path of an image, sound or video file. A CLIP index answers texts and images \
+                alike, both embedded into its one space. The stored vectors stream through in blocks, \
                 each scored against every query with one matrix product, so an index larger than memory is searched \
                 in bounded memory. Each match is a line {"query","id","score","source","meta"}, best first.
 
@@ -18,6 +19,7 @@ extension BraidCommand {
                   braid search photos.db beach.png --collection features
                   braid search vectors/ --queries questions.txt --top 3 > answers.jsonl
                   braid search embeddings.jsonl "a red car"
+                  braid search clip-photos.jsonl "a red car" --top 10
                 """)
 
         @Argument(help: "A database ('--db'), an '--npy' folder (or one encoder's folder in it) or a JSONL file.")
@@ -54,11 +56,23 @@ extension BraidCommand {
         func run() async throws {
             do {
                 let vectors = try StoredVectors(path: index, collection: collection)
-                let encoder = try Self.encoder(
-                    named: vectors.encoder, context: EncoderContext(modelsDirectory: model.map { URL(fileURLWithPath: $0) }))
+                let context = EncoderContext(modelsDirectory: model.map { URL(fileURLWithPath: $0) })
+                let registry = EncoderRegistry.withModels(context)
                 let texts = try queries.map(Self.lines) ?? [query ?? ""]
-                let media = try texts.map { text in try Self.media(text, for: encoder) }
-                let results = try ExactSearch(top: top).search(try encoder.encode(media), in: vectors)
+                let media = try texts.map(Self.media)
+                // An index of an encoder with several modalities (CLIP's images, texts and videos share one space)
+                // answers queries of each; every query goes through the encoder of its own modality.
+                var queryVectors = [[Float]](repeating: [], count: media.count)
+                for modality in Modality.allCases {
+                    let indices = media.indices.filter { media[$0].modality == modality }
+                    guard let first = indices.first else { continue }
+                    let encoder = try Self.encoder(
+                        named: vectors.encoder, for: modality, query: texts[first], registry: registry, context: context)
+                    for (index, vector) in zip(indices, try encoder.encode(indices.map { media[$0] })) {
+                        queryVectors[index] = vector
+                    }
+                }
+                let results = try ExactSearch(top: top).search(queryVectors, in: vectors)
                 let output = JSONLWriter.standardOutput()
                 for (text, matches) in zip(texts, results) {
                     for match in matches { try output.write(SearchResult(query: text, match: match)) }
@@ -71,33 +85,31 @@ extension BraidCommand {
             }
         }
 
-        /// The encoder named, built for whichever modality knows it.
-        private static func encoder(named name: String, context: EncoderContext) throws -> any Encoder {
-            let registry = EncoderRegistry.withModels(context)
-            var firstError: (any Error)?
-            for modality in Modality.allCases {
-                do {
-                    return try registry.makeEncoder(for: modality, choices: [modality: name], context: context)
-                } catch {
-                    firstError = firstError ?? error
-                }
+        /// The encoder named, for `modality`; when it has none of that modality, an error naming the query and
+        /// the modalities it does embed.
+        private static func encoder(
+            named name: String, for modality: Modality, query: String, registry: EncoderRegistry,
+            context: EncoderContext
+        ) throws -> any Encoder {
+            let known = Modality.allCases.filter { other in
+                registry.registration(named: name, for: other) != nil
+                    || (try? registry.modelResolver?(name, other)) != nil
             }
-            throw firstError ?? EncodeError.unknownEncoder(name: name, modality: .text, available: [])
+            guard known.contains(modality) || known.isEmpty else {
+                let wanted = known.map { $0 == .text ? "a text" : "a path to a file of \($0.rawValue)" }
+                throw ValidationError(
+                    "The index holds \(name) vectors of \(known.map(\.rawValue).joined(separator: ", ")): the query '\(query)' is \(modality.rawValue); give \(wanted.joined(separator: " or ")).")
+            }
+            return try registry.makeEncoder(for: modality, choices: [modality: name], context: context)
         }
 
-        /// A query as the encoder takes it: a file decoded as `braid embed` decodes it, or a text.
-        private static func media(_ query: String, for encoder: any Encoder) throws -> Media {
+        /// A query as the encoders take it: a file decoded as `braid embed` decodes it, or a text.
+        private static func media(_ query: String) throws -> Media {
             var isFolder: ObjCBool = false
             let isFile = FileManager.default.fileExists(atPath: query, isDirectory: &isFolder) && !isFolder.boolValue
-            let media: Media =
-                isFile
+            return isFile
                 ? try MediaDecoder(options: EmbedJob.defaultDecoding).decode(Item(id: query, source: .file(path: query)))
                 : .text(Text(string: query, encoding: .utf8))
-            guard media.modality == encoder.modality else {
-                throw ValidationError(
-                    "The index holds \(encoder.name) vectors of \(encoder.modality.rawValue): the query '\(query)' is \(media.modality.rawValue); give \(encoder.modality == .text ? "a text" : "a path to a file of that modality").")
-            }
-            return media
         }
 
         private static func lines(_ path: String) throws -> [String] {

@@ -6,7 +6,7 @@ import CTensorKernels
 
 public enum TransformerKernels {
     /// Multi-head self-attention, `softmax(q·kᵀ/√D)·v` per head, for sequences packed one after
-    /// another, each attending only to its own tokens.
+    /// another, each attending only to its own tokens, and with `causal` only to those up to its own position.
     ///
     /// Heads are read in place from the fused projection (row `[q | k | v]`, head h at columns
     /// `h·D ..< (h+1)·D` of each third) and written in place into `output`, so no split or merge of
@@ -16,7 +16,7 @@ public enum TransformerKernels {
     ///   - lengths: T of each sequence, summing to N.
     ///   - output: `(N, E)`, fully overwritten.
     public static func selfAttention(
-        queryKeyValue: UnsafePointer<Float>, lengths: [Int], heads: Int, headSize: Int,
+        queryKeyValue: UnsafePointer<Float>, lengths: [Int], heads: Int, headSize: Int, causal: Bool = false,
         output: UnsafeMutablePointer<Float>
     ) {
         let width = heads * headSize
@@ -35,7 +35,13 @@ public enum TransformerKernels {
                     BLAS.gemm(
                         transposeA: false, transposeB: true, m: length, n: length, k: headSize, alpha: scale,
                         a: query, lda: rowStride, b: key, ldb: rowStride, c: scores, ldc: length)
-                    for row in 0..<length { braid_softmax(scores + row * length, scores + row * length, length) }
+                    for row in 0..<length {
+                        let scoresOfRow = scores + row * length
+                        // The masked scores get weight 0: the softmax runs over the visible ones only.
+                        let visible = causal ? row + 1 : length
+                        braid_softmax(scoresOfRow, scoresOfRow, visible)
+                        scoresOfRow.advanced(by: visible).update(repeating: 0, count: length - visible)
+                    }
                     // (T, T) · (T, D) -> (T, D), into this head's columns of the output rows
                     BLAS.gemm(
                         transposeA: false, transposeB: false, m: length, n: headSize, k: length, a: scores,

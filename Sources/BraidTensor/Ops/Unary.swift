@@ -9,6 +9,8 @@ public enum UnaryOp: Sendable, Equatable {
     case gelu
     /// GELU with the tanh approximation, `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
     case geluTanh
+    /// GELU approximated as `x·σ(1.702·x)` (OpenAI's CLIP; transformers' "quick_gelu").
+    case quickGelu
 
     /// √(2/π), the tanh-GELU scale.
     private static let tanhGeluScale: Float = 0.797_884_560_802_865_4
@@ -30,6 +32,7 @@ public enum UnaryOp: Sendable, Equatable {
         case .silu: braid_silu(source, target, count)
         case .softplus: braid_softplus(source, target, count)
         case .gelu: braid_gelu(source, target, count)
+        case .quickGelu: braid_quick_gelu(source, target, count)
         case .geluTanh:
             for i in 0..<count {
                 let x = source[i]
@@ -62,6 +65,9 @@ public enum UnaryOp: Sendable, Equatable {
             let s = 1 / (1 + braid_exp(-x))
             return s * (1 + x * (1 - s))
         case .softplus: return 1 / (1 + braid_exp(-x))
+        case .quickGelu:
+            let s = 1 / (1 + braid_exp(-1.702 * x))
+            return s * (1 + 1.702 * x * (1 - s))
         case .gelu:
             // Φ(x) + x·φ(x)
             return 0.5 * (1 + braid_erf(x * Self.inverseSquareRootTwo))

@@ -85,6 +85,7 @@ void braid_sigmoid_backward(const float *output, const float *gradient, float *i
 
 // SiLU, x·sigmoid(x) (the swish of diffusion U-Nets), from `source` into `target` (which may be `source`).
 void braid_silu(const float *source, float *target, long count);
+void braid_quick_gelu(const float *source, float *target, long count);
 
 // SiLU's backward: input_gradient = g·s·(1 + x·(1 − s)), s = sigmoid(x); must not overlap either.
 void braid_silu_backward(const float *source, const float *gradient, float *input_gradient, long count);

@@ -13,7 +13,7 @@ final class MiniLMEncoderTests: XCTestCase {
         XCTAssertEqual(vectors.count, rows.count)
         for (row, vector) in zip(rows, vectors) {
             XCTAssertEqual(vector.count, 384)
-            XCTAssertGreaterThanOrEqual(cosine(vector, row.embedding), 0.99999, "text \(row.text.debugDescription)")
+            XCTAssertGreaterThanOrEqual(EncodeTestSupport.cosine(vector, row.embedding), 0.99999, "text \(row.text.debugDescription)")
         }
     }
 
@@ -25,7 +25,7 @@ final class MiniLMEncoderTests: XCTestCase {
         let encoder = try MiniLMReference.encoder()
         for (text, vector) in zip(texts, parallel) {
             let alone = encoder.embed([text])[0]
-            XCTAssertGreaterThanOrEqual(cosine(alone, vector), 0.999_999, "text \(text.debugDescription)")
+            XCTAssertGreaterThanOrEqual(EncodeTestSupport.cosine(alone, vector), 0.999_999, "text \(text.debugDescription)")
         }
     }
 
@@ -47,15 +47,5 @@ final class MiniLMEncoderTests: XCTestCase {
 
     func test_batches_hold_at_most_the_token_budget_and_keep_order() {
         XCTAssertEqual(MiniLMEncoder.batches([3, 4, 10, 0, 2, 2], tokensPerBatch: 7), [[0, 1], [2], [4, 5]])
-    }
-
-    private func cosine(_ a: [Float], _ b: [Float]) -> Double {
-        var (dot, normA, normB) = (0.0, 0.0, 0.0)
-        for (x, y) in zip(a, b) {
-            dot += Double(x) * Double(y)
-            normA += Double(x) * Double(x)
-            normB += Double(y) * Double(y)
-        }
-        return dot / (normA.squareRoot() * normB.squareRoot())
     }
 }

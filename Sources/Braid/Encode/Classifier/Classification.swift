@@ -1,11 +1,11 @@
 /// The encode stage of `braid classify`: each batch goes through a classifier in one forward pass and each item
 /// becomes a ``ClassificationRecord``.
 public struct Classification: EncodeWork {
-    public let classifier: Classifier
+    public let classifier: any LabelPredictor
     /// How many labels each record lists.
     public let top: Int
 
-    public init(classifier: Classifier, top: Int) {
+    public init(classifier: any LabelPredictor, top: Int) {
         self.classifier = classifier
         self.top = top
     }
@@ -15,11 +15,10 @@ public struct Classification: EncodeWork {
             throw EncodeError.wrongModality(
                 encoder: classifier.name, expected: classifier.modality, got: other.media.modality)
         }
-        let predictions = try classifier.predict(batch.map(\.media), ids: batch.map(\.id))
-        return zip(batch, predictions).map { item, prediction in
+        let predictions = try classifier.probabilities(for: batch.map(\.media), ids: batch.map(\.id))
+        return zip(batch, predictions).map { item, probabilities in
             RenderedLine(
-                ClassificationRecord(
-                    id: item.id, labels: classifier.labels, probabilities: prediction.probabilities, top: top))
+                ClassificationRecord(id: item.id, labels: classifier.labels, probabilities: probabilities, top: top))
         }
     }
 

@@ -176,16 +176,7 @@ public struct BertModel: PretrainedModel, Sendable {
                 path: "config.json",
                 reason: "position_embedding_type \(configuration.positionEmbeddingType ?? "") is not supported")
         }
-        // HF's ACT2FN names: "gelu" is the exact erf form, "gelu_new"/"gelu_pytorch_tanh" the tanh form.
-        let activation: UnaryOp
-        switch configuration.hiddenAct {
-        case "gelu": activation = .gelu
-        case "gelu_new", "gelu_pytorch_tanh": activation = .geluTanh
-        case "relu": activation = .relu
-        default:
-            throw WeightError.badConfiguration(
-                path: "config.json", reason: "hidden_act \(configuration.hiddenAct) is not supported")
-        }
+        let activation = try UnaryOp.named(configuration.hiddenAct, configuration: "config.json")
         self.configuration = configuration
         embeddings = try BertEmbeddings(configuration: configuration, scope: scope.scope("embeddings"))
         layers = try (0..<configuration.numHiddenLayers).map { index in

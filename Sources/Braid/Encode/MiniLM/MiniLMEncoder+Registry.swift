@@ -27,20 +27,23 @@ extension EncoderRegistry {
     /// in `MiniLMEncoder.folder(for: context)`. Otherwise `hashed` stays the default, and `minilm` can
     /// still be chosen, failing with the name of the missing file.
     ///
-    /// The classifiers and generative models shipped in the binary (`handwritten-digits`, `spoken-digits`,
+    /// `clip` embeds images, texts and videos with the CLIP checkpoint in `CLIPEncoder.folder(for: context)`, and so
+    /// does the name or path of any other CLIP folder. The classifiers and generative models shipped in the binary (`handwritten-digits`, `spoken-digits`,
     /// `digits-vae`, …) are encoders of their modality; so is any model a name finds in the model cache, or a model
     /// folder's path.
     public static func withModels(_ context: EncoderContext = EncoderContext()) -> EncoderRegistry {
         var registry = EncoderRegistry.builtIn
         let present = (try? ModelFiles(folder: MiniLMEncoder.folder(for: context))) != nil
         registry.register(MiniLMEncoder.registration(for: context), asDefault: present)
-        for registration in ClassifierEncoder.shippedRegistrations(context: context)
+        for registration in CLIPEncoder.registrations(for: context)
+            + ClassifierEncoder.shippedRegistrations(context: context)
             + GenerativeEncoder.shippedRegistrations(context: context)
         {
             registry.register(registration)
         }
         registry.modelResolver = { name, modality in
-            try GenerativeEncoder.registration(for: name, modality: modality, context: context)
+            try CLIPEncoder.registration(for: name, modality: modality, context: context)
+                ?? GenerativeEncoder.registration(for: name, modality: modality, context: context)
                 ?? ClassifierEncoder.registration(for: name, modality: modality, context: context)
         }
         return registry

@@ -34,6 +34,12 @@ extension Unicode.Scalar {
         }
     }
 
+    /// ``isCJKIdeograph`` as transformers' Python `BasicTokenizer` tests it: its range for CJK extension E starts
+    /// at U+2B820, where the block does, not at U+2B920 as in the Rust tokenizers.
+    var isPythonCJKIdeograph: Bool {
+        isCJKIdeograph || (0x2B820..<0x2B920).contains(value)
+    }
+
     /// Punctuation splits words and stands alone: every Unicode P* category, plus all ASCII
     /// non-alphanumeric printable characters (`$`, `+`, `<`, `^`, `` ` ``, `|`, `~` are symbols to Unicode).
     var isBertPunctuation: Bool {
