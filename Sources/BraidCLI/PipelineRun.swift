@@ -35,7 +35,8 @@ enum PipelineRun {
         let progress = ProgressBar(total: nil, quiet: options.quiet)
         let work = Task {
             try await pipeline.run(
-                output: output, errors: .standardError(), store: store, statistics: statistics, progress: progress)
+                output: output, errors: options.errors == .inline ? output : .standardError(), store: store,
+                statistics: statistics, progress: progress)
         }
         let interruption = SignalWatch(cancelling: work)
         defer { interruption.stop() }
@@ -64,9 +65,10 @@ enum PipelineRun {
             throw ExitCode(128 + signal)
         }
         if written.failed > 0 {
-            Diagnostics.warn(
-                "\(written.failed) of \(written.failed + written.written) items failed (see the error lines above)")
-            throw ExitCode.failure
+            let lines = options.errors == .inline ? "their error lines are in the output" : "see the error lines above"
+            Diagnostics.warn("\(written.failed) of \(written.failed + written.written) items failed (\(lines))")
+            // Inline, a failed item is an answer like any other: the run did its job.
+            if options.errors == .stderr { throw ExitCode.failure }
         }
     }
 

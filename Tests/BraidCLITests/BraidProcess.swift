@@ -35,9 +35,13 @@ struct BraidProcess {
     /// A write to the stdin of a `braid` that already exited must fail with EPIPE, not kill the test runner.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    init(_ arguments: [String], directory: URL = BraidProcess.packageRoot, environment: [String: String] = [:]) {
+    /// - Parameter executable: `braid`, or another program the tests drive the same way.
+    init(
+        _ arguments: [String], directory: URL = BraidProcess.packageRoot, environment: [String: String] = [:],
+        executable: URL = BraidProcess.executable
+    ) {
         Self.ignoreBrokenPipes
-        process.executableURL = Self.executable
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -60,10 +64,11 @@ struct BraidProcess {
     }
 
     /// Runs to the end, feeding `input` on stdin, and collects both outputs.
-    static func run(_ arguments: [String], input: Data = Data(), directory: URL = BraidProcess.packageRoot) throws
-        -> Result
-    {
-        let braid = BraidProcess(arguments, directory: directory)
+    static func run(
+        _ arguments: [String], input: Data = Data(), directory: URL = BraidProcess.packageRoot,
+        executable: URL = BraidProcess.executable
+    ) throws -> Result {
+        let braid = BraidProcess(arguments, directory: directory, executable: executable)
         try braid.process.run()
         let collected = braid.collectOutputs()
         braid.stdin.fileHandleForWriting.write(input)

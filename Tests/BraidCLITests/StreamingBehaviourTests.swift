@@ -89,6 +89,45 @@ final class StreamingBehaviourTests: XCTestCase {
         XCTAssertEqual(ids.sorted(), names, "every input exactly once")
     }
 
+    /// What an engine's worker does: send a few records, wait for their lines, send more. A batch of 32 never fills,
+    /// so without closing partial batches while stdin stalls both sides would wait for ever.
+    func test_records_fed_a_few_at_a_time_are_answered_before_more_arrive() throws {
+        let braid = BraidProcess(["embed", "--quiet", "--records", "-", "--errors", "inline", "--encoder", "text=hashed"])
+        try braid.process.run()
+        let input = braid.stdin.fileHandleForWriting
+        for round in 0..<3 {
+            let ids = (0..<5).map { "\(round)-\($0)" }
+            for id in ids { input.write(Data("{\"id\":\"\(id)\",\"text\":\"text \(id)\"}\n".utf8)) }
+            let started = Date()
+            let lines = readLines(braid.stdout.fileHandleForReading, count: 5)
+            XCTAssertEqual(try lines.map { try jsonObject($0)["id"] as? String }, ids)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 5, "a partial batch waited for records")
+        }
+        try input.close()
+        braid.process.waitUntilExit()
+        XCTAssertEqual(braid.process.terminationStatus, 0)
+    }
+
+    /// `--errors inline`: an item that fails is a line among the others, in order, and the run exits 0.
+    func test_inline_errors_are_lines_in_order_and_the_exit_code_stays_0() throws {
+        let run = try BraidProcess.run([
+            "embed", "--quiet", "--errors", "inline", "Fixtures/png/pngsuite/basn0g01.png",
+            "Fixtures/png/corrupt/bad-colour-type.png", "Fixtures/png/pngsuite/basn2c08.png",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderrText)
+        let lines = try run.stdoutLines.map(jsonObject)
+        XCTAssertEqual(
+            lines.map { $0["id"] as? String },
+            ["Fixtures/png/pngsuite/basn0g01.png", "Fixtures/png/corrupt/bad-colour-type.png", "Fixtures/png/pngsuite/basn2c08.png"])
+        XCTAssertNotNil(lines[1]["error"] as? String)
+        XCTAssertNil(lines[1]["embedding"])
+        XCTAssertNotNil(lines[2]["embedding"])
+        XCTAssertTrue(run.stderrText.contains("1 of 3 items failed"), run.stderrText)
+        // Without the flag the same run reports the failure by its exit code.
+        XCTAssertEqual(
+            try BraidProcess.run(["embed", "--quiet", "Fixtures/png/corrupt/bad-colour-type.png"]).status, 1)
+    }
+
     private func readLines(_ handle: FileHandle, count: Int) -> [String] {
         var buffer = Data()
         while buffer.filter({ $0 == UInt8(ascii: "\n") }).count < count {

@@ -117,7 +117,8 @@ final class ByteReader {
         while true {
             let got = buffer.withUnsafeMutableBytes { raw in
                 guard let base = raw.baseAddress else { return 0 }
-                return systemRead(descriptor, base + previous, chunk)
+                let read = { systemRead(self.descriptor, base + previous, chunk) }
+                return descriptor == STDIN_FILENO ? InputStall.standardInput.reading(descriptor, read) : read()
             }
             if got < 0 && errno == EINTR { continue }
             guard got >= 0 else {

@@ -177,11 +177,15 @@ public enum ModelLocator {
         }
         if let files = shipped[reference] { return ModelFolder(name: reference, storage: .shipped(files)) }
         let known = shippedNames.isEmpty ? "none" : shippedNames.joined(separator: ", ")
+        // Engines may start braid with an empty environment: say why the cache is where it is.
+        let unset =
+            modelsDirectory == nil && environment["BRAID_MODELS"] == nil
+            ? "; BRAID_MODELS is not set: give the model folder's path, '--model DIR', or BRAID_MODELS" : ""
         throw ModelError(
             reference,
             .missing(
                 hint:
-                    "no such model folder, none in \(root.path), and no shipped model of that name (shipped: \(known))"
+                    "no such model folder, none in \(root.path), and no shipped model of that name (shipped: \(known))\(unset)"
             ))
     }
 }

@@ -133,13 +133,16 @@ public struct EmbedPipeline: Sendable {
             output: output, errors: errors, store: store, progress: progress,
             statistics: statistics?.stage("output"))
         let (batchSize, encodeStage) = (job.batchSize, job.encodeStage)
+        let streamsStandardInput = job.origin.streamsStandardInput
         func batched<Records: AsyncSequence & Sendable, Value: Identifiable & Sendable, Output: Sendable>(
             _ records: Records, stage: String, _ transform: @escaping @Sendable ([Value]) throws -> [Output]
         ) -> some AsyncSequence<Result<Output, ItemFailure>, any Error> & Sendable
         where Records.Element == Result<Value, ItemFailure>, Value.ID == String {
             records.batchedItemStage(
                 batchSize: batchSize, jobs: encodeStage.jobs, bufferSize: encodeStage.buffer,
-                statistics: statistics?.stage(stage), transform)
+                statistics: statistics?.stage(stage),
+                closingSignal: streamsStandardInput ? InputStall.standardInput.ticks(every: .milliseconds(20)) : nil,
+                transform)
         }
         let summary: EmbeddingSink.Summary
         switch work {

@@ -45,7 +45,8 @@ extension AsyncSequence where Self: Sendable {
     /// A pipeline stage that hands successful values to `transform` in batches of up to `batchSize`, for encoders
     /// that run one forward pass per batch; records come out one by one, in order.
     ///
-    /// A batch waits until `batchSize` records arrived or upstream ended. If `transform` throws for a batch, or
+    /// A batch waits until `batchSize` records arrived, upstream ended, or `closingSignal` fired (partial batches of
+    /// a stalled stream: ``InputStall``). If `transform` throws for a batch, or
     /// returns a different number of outputs, each of its values is retried alone, so only the bad ones fail.
     /// `jobs` and `bufferSize` count batches.
     ///
@@ -54,19 +55,19 @@ extension AsyncSequence where Self: Sendable {
     ///   - jobs: Batches transformed at once.
     ///   - bufferSize: Finished batches allowed to wait for the next stage beyond `jobs`.
     ///   - statistics: Where to record items, busy time and queue depth.
+    ///   - closingSignal: Closes the batch being formed, if it holds any record; nil for never.
     ///   - transform: The work for one batch: one output per value, in order.
     public func batchedItemStage<Value: Identifiable & Sendable, Output: Sendable>(
         batchSize: Int,
         jobs: Int,
         bufferSize: Int,
         statistics: StageStatistics? = nil,
+        closingSignal: AsyncStream<Void>? = nil,
         _ transform: @escaping @Sendable ([Value]) async throws -> [Output]
-    ) -> AsyncFlatMapSequence<
-        AsyncOrderedMapSequence<AsyncChunksOfCountSequence<Self, [Element]>, [Result<Output, ItemFailure>]>,
-        AsyncSyncSequence<[Result<Output, ItemFailure>]>
-    >
+    ) -> some AsyncSequence<Result<Output, ItemFailure>, any Error> & Sendable
     where Element == Result<Value, ItemFailure>, Value.ID == String {
-        chunks(ofCount: batchSize)
+        // A stream that ends at once never closes a batch early.
+        chunks(ofCount: batchSize, or: closingSignal ?? AsyncStream { _ in })
             .orderedMap(jobs: jobs, bufferSize: bufferSize) { records in
                 let start = statistics?.started(count: records.count)
                 defer { if let start { statistics?.finished(count: records.count, startedAt: start) } }

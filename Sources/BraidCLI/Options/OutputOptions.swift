@@ -43,6 +43,12 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With '--npy': rows per shard.", valueName: "N"))
     var shardSize = 100_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Where the {\"id\",\"error\"} line of an item that fails goes: 'stderr', and the exit code is 1; or 'inline', on standard output in order with the other lines, and the exit code stays 0 when only items failed (one line per input record, for Spark, Ray and other engines).",
+            valueName: "stderr|inline"))
+    var errors = ErrorDestination.stderr
+
     @Flag(name: .shortAndLong, help: "Draw no progress bar.")
     var quiet = false
 
@@ -80,4 +86,10 @@ struct OutputOptions: ParsableArguments {
         if let npy { job.numpy = EmbedJob.NumPyOutput(folder: npy, shardSize: shardSize) }
         if let shard { job.shard = try Shard(parsing: shard) }
     }
+}
+
+/// Where failed items' lines go.
+enum ErrorDestination: String, ExpressibleByArgument, CaseIterable {
+    case stderr
+    case inline
 }

@@ -1,0 +1,76 @@
+"""Braid under Ray Data: map_batches over an actor pool, each actor keeping one braid process.
+
+    from braid_engines.ray_data import embed_dataset, runtime_env
+    ray.init(runtime_env=runtime_env())
+    embeddings = embed_dataset(ray.data.read_json("records.jsonl"), braid="/opt/braid/bin/braid",
+                               encoder="text=hashed")
+    write_parquet_atomically(embeddings, "embeddings.parquet")
+
+Ray's traps, defused: actors ask for a fraction of a CPU (num_cpus), so that on a small machine the read tasks
+still get cores; an actor whose braid is killed exits, so Ray restarts it and retries its batch, but only
+max_restarts times (Ray Data's default restarts failed actors for ever); a braid that exits with an error (a
+model that will not load) fails the job with braid's message instead of restarting; and write_* is not atomic,
+so write_parquet_atomically writes beside the target and renames.
+"""
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from . import BraidProcess, braid_command
+
+
+# Explicit, so that a batch whose errors are all null and one with an error write the same Parquet schema.
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("modality", pa.string()), ("encoder", pa.string()), ("dim", pa.int32()),
+    ("embedding", pa.list_(pa.float32())), ("meta", pa.string()), ("error", pa.string()),
+])
+
+
+class BraidActor:
+    """One braid for the life of the actor; each batch goes through it and comes back in order."""
+
+    def __init__(self, command, env):
+        self.worker = BraidProcess(command, env)
+
+    def __call__(self, batch: pd.DataFrame) -> pa.Table:
+        fields = [name for name in ("id", "path", "text") if name in batch.columns]
+        records = [{name: (str(value) if name == "id" else value) for name, value in zip(fields, values)
+                    if not pd.isna(value)}
+                   for values in batch[fields].itertuples(index=False, name=None)]
+        try:
+            rows = list(self.worker.answer(records))
+        except Exception:
+            if self.worker.killed:
+                # The process was lost, not refused: let Ray restart this actor and retry the batch.
+                os._exit(1)
+            raise
+        return pa.Table.from_pylist(rows, schema=SCHEMA)
+
+
+def embed_dataset(dataset, braid, encoder=None, model=None, env=None, actors=2, num_cpus=0.5, threads=1,
+                  batch_size=64, max_restarts=3):
+    """A Dataset of embeddings (COLUMNS) for a Dataset of records, through `actors` long-lived braid processes."""
+    command = braid_command(braid, encoder=encoder, model=model, threads=threads)
+    return dataset.map_batches(
+        BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pandas",
+        concurrency=actors, num_cpus=num_cpus, max_restarts=max_restarts, max_task_retries=max_restarts)
+
+
+def runtime_env(env_vars=None):
+    """What ray.init needs for the actors to import this package (Ray uploads py_modules only at the job level):
+    ray.init(runtime_env=braid_engines.ray_data.runtime_env())."""
+    return {"py_modules": [str(Path(__file__).resolve().parent)], "env_vars": dict(env_vars or {})}
+
+
+def write_parquet_atomically(dataset, target):
+    """dataset.write_parquet into a folder beside `target`, renamed to it when whole."""
+    target = Path(target)
+    partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}.partial")
+    dataset.write_parquet(str(partial))
+    if target.exists():
+        shutil.rmtree(target)
+    os.rename(partial, target)

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""One Braid job under Spark or Ray Data, for the tests (Tests/BraidCLITests/EngineTests.swift) and the benchmark
+(scripts/bench-engines): records in, Parquet out (written by the engine), then the Parquet read back and dumped as
+JSON lines sorted by id, with a summary line on stdout: rows, distinct ids, error rows, the engine's start-up
+(session or cluster) and the job's seconds after it.
+
+    engine_job.py spark|ray --braid BRAID --records RECORDS.jsonl --output OUT.parquet --dump ROWS.jsonl
+                  [--encoder SELECTION] [--model DIR] [--partitions 4] [--kill-once MARKER:N]
+
+Spark runs on local-cluster[2,1,1024] (two worker JVMs of one core each, as a standalone cluster lays them out);
+Ray on a local cluster of 2 CPUs with 2 braid actors. --kill-once sets the SIGKILL test hook of braid_engines.
+Exit code 0 when the job succeeded; 1 with the engine's error (Braid's message inside) on stderr otherwise.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def run_spark(args, env):
+    from pyspark.sql import SparkSession
+    from braid_engines.spark import embed_dataframe
+
+    master = os.environ.get("BRAID_SPARK_MASTER", "local-cluster[2,1,1024]")
+    starting = time.perf_counter()
+    spark = (SparkSession.builder.master(master).appName("braid-engine-test")
+             .config("spark.ui.enabled", "false").config("spark.task.maxFailures", "4")
+             .config("spark.executorEnv.BRAID_ENGINES_KILL_ONCE", os.environ.get("BRAID_ENGINES_KILL_ONCE", ""))
+             .config("spark.python.worker.reuse", "true").getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    started = time.perf_counter()
+    startup = started - starting
+    try:
+        records = spark.read.json(str(args.records)).repartition(args.partitions)
+        embeddings = embed_dataframe(records, braid=args.braid, encoder=args.encoder, model=args.model, env=env,
+                                     threads=args.threads)
+        embeddings.write.mode("overwrite").parquet(str(args.output))
+    finally:
+        spark.stop()
+    return startup, time.perf_counter() - started
+
+
+def run_ray(args, env):
+    import logging
+    import ray
+    from braid_engines.ray_data import embed_dataset, runtime_env, write_parquet_atomically
+
+    starting = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR,
+             runtime_env=runtime_env({"BRAID_ENGINES_KILL_ONCE": os.environ.get("BRAID_ENGINES_KILL_ONCE", "")}))
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    started = time.perf_counter()
+    startup = started - starting
+    try:
+        records = ray.data.read_json(str(args.records))
+        embeddings = embed_dataset(records, braid=args.braid, encoder=args.encoder, model=args.model, env=env,
+                                   threads=args.threads)
+        write_parquet_atomically(embeddings, args.output)
+    finally:
+        ray.shutdown()
+    return startup, time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("engine", choices=["spark", "ray"])
+    parser.add_argument("--braid", required=True)
+    parser.add_argument("--records", type=Path, required=True)
+    parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--dump", type=Path)
+    parser.add_argument("--encoder")
+    parser.add_argument("--model")
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--kill-once")
+    args = parser.parse_args()
+    if args.kill_once:
+        os.environ["BRAID_ENGINES_KILL_ONCE"] = args.kill_once
+    # braid gets exactly this environment: nothing of the test runner's leaks in.
+    env = {"BRAID_MODELS": os.environ["BRAID_MODELS"]} if "BRAID_MODELS" in os.environ else {}
+    try:
+        startup, seconds = (run_spark if args.engine == "spark" else run_ray)(args, env)
+    except Exception as error:  # the engine's error, which carries braid's message
+        print(f"engine_job: {args.engine} job failed: {error}", file=sys.stderr)
+        sys.exit(1)
+
+    import pyarrow.parquet as pq
+    table = pq.read_table(str(args.output))
+    rows = table.to_pylist()
+    ids = [row["id"] for row in rows]
+    if args.dump:
+        with open(args.dump, "w") as dump:
+            for row in sorted(rows, key=lambda row: row["id"]):
+                dump.write(json.dumps(row) + "\n")
+    print(json.dumps({"engine": args.engine, "rows": len(rows), "distinct_ids": len(set(ids)),
+                      "errors": sum(1 for row in rows if row["error"]), "startup_seconds": round(startup, 3),
+                      "seconds": round(seconds, 3),
+                      "columns": table.column_names}))
+
+
+if __name__ == "__main__":
+    main()
