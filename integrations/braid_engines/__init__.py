@@ -15,13 +15,20 @@ folders under BRAID_MODELS (passed explicitly in ``env``). Nothing else is read 
 """
 import json
 import os
+import queue
 import signal
 import subprocess
 import threading
 from pathlib import Path
 
-# The columns every engine returns, in this order.
-COLUMNS = ("id", "modality", "encoder", "dim", "embedding", "meta", "error")
+import pyarrow as pa
+
+# The columns every engine returns. Explicit types, so that a batch whose errors are all null and one with an
+# error make the same Parquet schema.
+SCHEMA = pa.schema([
+    ("id", pa.string()), ("modality", pa.string()), ("encoder", pa.string()), ("dim", pa.int32()),
+    ("embedding", pa.list_(pa.float32())), ("meta", pa.string()), ("error", pa.string()),
+])
 
 
 class BraidFailed(RuntimeError):
@@ -48,14 +55,30 @@ def worker_environment(env):
 
 
 def row(line):
-    """One output line as a row of COLUMNS."""
+    """One output line as a row of SCHEMA."""
     record = json.loads(line)
     if "error" in record:
         return {"id": record["id"], "modality": None, "encoder": None, "dim": None, "embedding": None,
                 "meta": None, "error": record["error"]}
     return {"id": record["id"], "modality": record["modality"], "encoder": record["encoder"],
-            "dim": record["dim"], "embedding": [float(x) for x in record["embedding"]],
+            "dim": record["dim"], "embedding": record["embedding"],
             "meta": json.dumps(record.get("meta", {}), sort_keys=True), "error": None}
+
+
+def record_batch(rows):
+    """Rows of SCHEMA as one Arrow record batch, built column by column (the engines' fast path to Parquet)."""
+    return pa.RecordBatch.from_arrays(
+        [pa.array([row[name] for row in rows], type=field.type) for name, field in zip(SCHEMA.names, SCHEMA)],
+        schema=SCHEMA)
+
+
+def records_of(columns):
+    """The braid records of a batch of input columns (id, path, text), nulls left out."""
+    fields = [name for name in ("id", "path", "text") if name in columns]
+    values = [columns[name] for name in fields]
+    return [{name: (str(value) if name == "id" else value) for name, value in zip(fields, row)
+             if value is not None}
+            for row in zip(*values)]
 
 
 class _KillSwitch:
@@ -80,61 +103,94 @@ class _KillSwitch:
             self.after = None
 
 
+class _Request:
+    """One caller's records, and the rows the reader thread collects for it."""
+
+    def __init__(self, records):
+        self.records = records
+        self.rows = []
+        self.failure = None
+        self.done = threading.Event()
+
+
 class BraidProcess:
-    """One running braid; `answer` feeds it records and yields its lines, one per record, in order."""
+    """One running braid that several threads may feed at once. Each `answer` call's records are written as one
+    block and its rows come back in order; calls queue behind each other, so braid already holds the next
+    block while a caller converts the rows of the last one, and never idles between batches."""
 
     def __init__(self, command, env):
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, env=worker_environment(env))
         self.stderr = []
+        self.kill_switch = _KillSwitch()
+        self._write_lock = threading.Lock()
+        self._requests = queue.Queue()
         self._drain = threading.Thread(target=self._read_stderr, daemon=True)
         self._drain.start()
-        self.kill_switch = _KillSwitch()
-        self.answered = 0
+        threading.Thread(target=self._read_rows, daemon=True).start()
 
     def _read_stderr(self):
         for line in self.process.stderr:
             self.stderr.append(line.decode("utf-8", "replace").rstrip("\n"))
             del self.stderr[:-20]
 
-    def answer(self, records, close=False):
-        """Writes `records` (dicts) from a thread and yields one row per record. With close, stdin is closed after
-        them (a partition's last records) and the process must then exit 0."""
-        records = list(records)
-        failure = []
+    def _read_rows(self):
+        """Hands each line to the request it answers, in the order the requests were written."""
+        answered = 0
+        failure = None
+        while True:
+            request = self._requests.get()
+            if request is None:
+                return
+            if failure is None:
+                for record in request.records:
+                    line = self.process.stdout.readline()
+                    if not line:
+                        failure = self._failure(f"braid stopped after {answered} records")
+                        break
+                    result = row(line)
+                    if result["id"] != str(record["id"]):
+                        failure = self._failure(f"braid answered {result['id']!r} where {record['id']!r} was due")
+                        break
+                    request.rows.append(result)
+                    answered += 1
+                    self.kill_switch.check(self.process, answered)
+            request.failure = failure
+            request.done.set()
 
-        def feed():
+    def answer(self, records):
+        """The rows of `records` (dicts), one per record, in order. stdin stays open for the next call: braid
+        answers a block that stops short of its own batch size once its input stalls.
+        Raises BraidFailed when braid stops before answering them all."""
+        request = _Request(list(records))
+        with self._write_lock:
+            self._requests.put(request)
             try:
-                for record in records:
+                for record in request.records:
                     self.process.stdin.write((json.dumps(record) + "\n").encode())
                 self.process.stdin.flush()
-                if close:
-                    self.process.stdin.close()
-            except (BrokenPipeError, OSError) as error:
-                failure.append(error)
+            except OSError:
+                pass  # braid is gone; the reader says how
+        request.done.wait()
+        if request.failure:
+            raise request.failure
+        return request.rows
 
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
-        expected = [str(record["id"]) for record in records]
-        for index, wanted in enumerate(expected):
-            line = self.process.stdout.readline()
-            if not line:
-                self._fail(f"braid stopped after {index} of {len(expected)} records")
-            result = row(line)
-            if result["id"] != wanted:
-                self._fail(f"braid answered {result['id']!r} where {wanted!r} was due")
-            self.answered += 1
-            self.kill_switch.check(self.process, self.answered)
-            yield result
-        writer.join()
-        if close and self.process.wait() != 0:
-            self._fail("braid did not exit cleanly")
+    def finish(self):
+        """Ends the input; braid must then exit 0."""
+        with self._write_lock:
+            self.process.stdin.close()
+        self._requests.put(None)
+        if self.process.wait() != 0:
+            raise self._failure("braid did not exit cleanly")
 
-    def _fail(self, what):
+    def _failure(self, what):
+        if self.process.poll() is None:
+            self.process.kill()
         code = self.process.wait()
         self._drain.join(timeout=5)
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        raise BraidFailed(f"{what} ({how}): " + " | ".join(self.stderr[-5:]))
+        return BraidFailed(f"{what} ({how}): " + " | ".join(self.stderr[-5:]))
 
     @property
     def killed(self):
@@ -142,5 +198,7 @@ class BraidProcess:
 
     def close(self):
         if self.process.poll() is None:
-            self.process.stdin.close()
+            with self._write_lock:
+                self.process.stdin.close()
             self.process.wait()
+        self._requests.put(None)

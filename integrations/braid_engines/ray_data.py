@@ -17,47 +17,38 @@ import shutil
 import uuid
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 
-from . import BraidProcess, braid_command
-
-
-# Explicit, so that a batch whose errors are all null and one with an error write the same Parquet schema.
-SCHEMA = pa.schema([
-    ("id", pa.string()), ("modality", pa.string()), ("encoder", pa.string()), ("dim", pa.int32()),
-    ("embedding", pa.list_(pa.float32())), ("meta", pa.string()), ("error", pa.string()),
-])
+from . import BraidProcess, braid_command, record_batch, records_of
 
 
 class BraidActor:
-    """One braid for the life of the actor; each batch goes through it and comes back in order."""
+    """One braid for the life of the actor; each batch goes through it and comes back in order. The actor takes
+    two batches at once (max_concurrency), so braid holds the next while the last one's rows are handed back."""
 
     def __init__(self, command, env):
         self.worker = BraidProcess(command, env)
 
-    def __call__(self, batch: pd.DataFrame) -> pa.Table:
-        fields = [name for name in ("id", "path", "text") if name in batch.columns]
-        records = [{name: (str(value) if name == "id" else value) for name, value in zip(fields, values)
-                    if not pd.isna(value)}
-                   for values in batch[fields].itertuples(index=False, name=None)]
+    def __call__(self, batch: pa.Table) -> pa.Table:
         try:
-            rows = list(self.worker.answer(records))
+            rows = self.worker.answer(records_of(batch.to_pydict()))
         except Exception:
             if self.worker.killed:
                 # The process was lost, not refused: let Ray restart this actor and retry the batch.
                 os._exit(1)
             raise
-        return pa.Table.from_pylist(rows, schema=SCHEMA)
+        return pa.Table.from_batches([record_batch(rows)])
 
 
 def embed_dataset(dataset, braid, encoder=None, model=None, env=None, actors=2, num_cpus=0.5, threads=1,
-                  batch_size=64, max_restarts=3):
-    """A Dataset of embeddings (COLUMNS) for a Dataset of records, through `actors` long-lived braid processes."""
+                  batch_size=256, max_restarts=3):
+    """A Dataset of embeddings (braid_engines.SCHEMA) for a Dataset of records, through `actors` long-lived braid
+    processes. Large batches keep braid busy: it idles while its actor hands a batch back and takes the next."""
     command = braid_command(braid, encoder=encoder, model=model, threads=threads)
     return dataset.map_batches(
-        BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pandas",
-        concurrency=actors, num_cpus=num_cpus, max_restarts=max_restarts, max_task_retries=max_restarts)
+        BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pyarrow",
+        concurrency=actors, num_cpus=num_cpus, max_concurrency=2, max_restarts=max_restarts,
+        max_task_retries=max_restarts)
 
 
 def runtime_env(env_vars=None):

@@ -9,7 +9,8 @@ defused: the child's environment is exactly `env` (pipe would give it an empty o
 executor's own environment differs from the driver's), and a braid that exits early, however it exits, fails the
 task with braid's own message (pipe's default checkCode=False would silently lose the rest of the partition), so
 Spark retries the whole partition and its output commit keeps exactly one attempt's rows. Spark retries a task
-spark.task.maxFailures times (4) on a cluster; a plain local[N] master never retries: use local[N,F].
+spark.task.maxFailures times (4) on a cluster; a plain local[N] master never retries: use local[N,F]. Rows travel
+to the JVM as Arrow batches (mapInArrow), so the executors' Python (spark.pyspark.python) needs pyarrow.
 """
 import shutil
 import tempfile
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from pyspark.sql import types as T
 
-from . import BraidProcess, braid_command
+from . import SCHEMA as ARROW_SCHEMA
+from . import BraidProcess, braid_command, record_batch, records_of
 
 SCHEMA = T.StructType([
     T.StructField("id", T.StringType(), False),
@@ -35,25 +37,28 @@ def embed_dataframe(records, braid, encoder=None, model=None, env=None, threads=
 
     braid: the absolute path of the binary on the workers. env: the whole environment braid gets (for example
     {"BRAID_MODELS": "/models"}). threads: the cores one partition's braid may use (a task holds one core by
-    default: spark.task.cpus)."""
+    default: spark.task.cpus). Rows travel as Arrow batches (mapInArrow), not pickled one by one."""
     command = braid_command(braid, encoder=encoder, model=model, batch_size=batch_size, threads=threads,
                             extra=extra)
     _ship_package(records.sparkSession.sparkContext)
     fields = [name for name in ("id", "path", "text") if name in records.columns]
 
-    def partition(rows):
-        records = [{name: (str(row[name]) if name == "id" else row[name]) for name in fields
-                    if row[name] is not None} for row in rows]
-        if not records:
-            return
-        worker = BraidProcess(command, env)
+    def partition(batches):
+        worker = None
         try:
-            for result in worker.answer(records, close=True):
-                yield tuple(result[name] for name in SCHEMA.names)
+            for batch in batches:
+                records = records_of(batch.to_pydict())
+                if not records:
+                    continue
+                worker = worker or BraidProcess(command, env)
+                yield record_batch(worker.answer(records))
+            if worker:
+                worker.finish()
         finally:
-            worker.close()
+            if worker:
+                worker.close()
 
-    return records.select(*fields).rdd.mapPartitions(partition).toDF(SCHEMA)
+    return records.select(*fields).mapInArrow(partition, SCHEMA)
 
 
 _shipped = set()

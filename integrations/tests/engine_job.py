@@ -26,16 +26,28 @@ def run_spark(args, env):
     from braid_engines.spark import embed_dataframe
 
     master = os.environ.get("BRAID_SPARK_MASTER", "local-cluster[2,1,1024]")
+    # The executors' Python must have pyarrow (mapInArrow): this one's.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
     starting = time.perf_counter()
     spark = (SparkSession.builder.master(master).appName("braid-engine-test")
              .config("spark.ui.enabled", "false").config("spark.task.maxFailures", "4")
+
              .config("spark.executorEnv.BRAID_ENGINES_KILL_ONCE", os.environ.get("BRAID_ENGINES_KILL_ONCE", ""))
              .config("spark.python.worker.reuse", "true").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     started = time.perf_counter()
     startup = started - starting
     try:
-        records = spark.read.json(str(args.records)).repartition(args.partitions)
+        # The records' schema given, not inferred (a whole pass over them), and the file cut into --partitions
+        # splits as it is read, not shuffled into them afterwards.
+        schema = "id STRING, path STRING, text STRING"
+        split = -(-os.path.getsize(args.records) // args.partitions) if os.path.exists(args.records) else None
+        if split:
+            spark.conf.set("spark.sql.files.maxPartitionBytes", str(split))
+            spark.conf.set("spark.sql.files.openCostInBytes", "0")
+        records = spark.read.schema(schema).json(str(args.records))
+        if not split:
+            records = records.repartition(args.partitions)
         embeddings = embed_dataframe(records, braid=args.braid, encoder=args.encoder, model=args.model, env=env,
                                      threads=args.threads)
         embeddings.write.mode("overwrite").parquet(str(args.output))

@@ -15,10 +15,20 @@ import Synchronization
 /// reference machine (AVX-512, one thread, C = A·Bᵀ): oneDNN runs the transformer's projections (1024 × 384 ×
 /// 384 to 1024 × 1536 × 384) 3-17% faster than OpenBLAS 0.3.21, and 2048³ 8% faster; OpenBLAS's fixed cost per
 /// call is lower, so it wins below about 4 million multiply-adds (66 × 66 × 32, one attention head of a
-/// sentence: 1.18×; 16 × 16 × 32: 2.1×). On macOS every product goes to Accelerate.
+/// sentence: 1.18×; 16 × 16 × 32: 2.1×). Without AVX-512 the order turns: capped at AVX2 (`DNNL_MAX_CPU_ISA=AVX2`,
+/// `OPENBLAS_CORETYPE=Haswell`), CLIP ViT-B/32's 512 photos took 32.4 s with oneDNN's AVX2 kernels and 29.3 s with
+/// OpenBLAS's alone, so there every product goes to OpenBLAS. On macOS every product goes to Accelerate.
 public enum BLAS {
-    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux.
-    static let smallestForDNNL = 1 << 22
+    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux: none on a CPU oneDNN runs
+    /// without AVX-512.
+    static let smallestForDNNL: Int = {
+        #if canImport(Accelerate)
+            return Int.max
+        #else
+            let avx512 = dnnl_cpu_isa_avx512_core.rawValue
+            return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512 ? 1 << 22 : Int.max
+        #endif
+    }()
 
     /// C = alpha · op(A) · op(B) + beta · C, row-major, where op(X) is X or its transpose.
     /// - Parameters:
