@@ -91,16 +91,21 @@ extension BraidCommand {
             named name: String, for modality: Modality, query: String, registry: EncoderRegistry,
             context: EncoderContext
         ) throws -> any Encoder {
-            let known = Modality.allCases.filter { other in
-                registry.registration(named: name, for: other) != nil
-                    || (try? registry.modelResolver?(name, other)) != nil
-            }
-            guard known.contains(modality) || known.isEmpty else {
+            do {
+                return try registry.makeEncoder(for: modality, choices: [modality: name], context: context)
+            } catch {
+                // Only now, to word the error: whether the name embeds this modality at all (then its own error
+                // says what went wrong), and which modalities it does embed.
+                func embeds(_ modality: Modality) -> Bool {
+                    registry.registration(named: name, for: modality) != nil
+                        || (try? registry.modelResolver?(name, modality)) != nil
+                }
+                let known = Modality.allCases.filter(embeds)
+                guard !embeds(modality), !known.isEmpty else { throw error }
                 let wanted = known.map { $0 == .text ? "a text" : "a path to a file of \($0.rawValue)" }
                 throw ValidationError(
                     "The index holds \(name) vectors of \(known.map(\.rawValue).joined(separator: ", ")): the query '\(query)' is \(modality.rawValue); give \(wanted.joined(separator: " or ")).")
             }
-            return try registry.makeEncoder(for: modality, choices: [modality: name], context: context)
         }
 
         /// A query as the encoders take it: a file decoded as `braid embed` decodes it, or a text.

@@ -12,9 +12,9 @@ extension CLIPEncoder {
     /// `clip` for images, texts and videos; building one loads the checkpoint in `folder(for: context)`, once
     /// for all three.
     static func registrations(for context: EncoderContext) -> [EncoderRegistration] {
-        [Modality.image, .text, .video].map { modality in
-            registration(name: "clip", folder: folder(for: context), modality: modality, summary: "CLIP from \(folder(for: context).path) (a Hugging Face CLIP folder; see the README)")
-        }
+        let folder = folder(for: context)
+        return registrations(
+            name: "clip", folder: folder, summary: "CLIP from \(folder.path) (a Hugging Face CLIP folder; see the README)")
     }
 
     /// The CLIP folder `reference` names: `clip`'s folder (``folder(for:)``), a path, or a name in the model cache;
@@ -37,16 +37,18 @@ extension CLIPEncoder {
             throw EncodeError.invalidSelection(
                 "\(modality)=\(reference)", reason: "CLIP model '\(reference)' embeds images, texts and videos")
         }
-        return registration(name: reference, folder: url, modality: modality, summary: "CLIP from \(url.path)")
+        return registrations(name: reference, folder: url, summary: "CLIP from \(url.path)")
+            .first { $0.modality == modality }
     }
 
-    private static func registration(name: String, folder: URL, modality: Modality, summary: String)
-        -> EncoderRegistration
-    {
+    /// The image, text and video registrations of the checkpoint in `folder`.
+    private static func registrations(name: String, folder: URL, summary: String) -> [EncoderRegistration] {
         // The dimension without loading the weights; 512, transformers' default, when the file is absent.
         let dimension = (try? CLIPCheckpoint.configuration(in: folder))?.projectionDim ?? 512
-        return EncoderRegistration(name: name, modality: modality, dimension: dimension, summary: summary) { _ in
-            CLIPEncoder(name: name, modality: modality, checkpoint: try CLIPCheckpoint.shared(folder: folder))
+        return [Modality.image, .text, .video].map { modality in
+            EncoderRegistration(name: name, modality: modality, dimension: dimension, summary: summary) { _ in
+                CLIPEncoder(name: name, modality: modality, checkpoint: try CLIPCheckpoint.shared(folder: folder))
+            }
         }
     }
 }

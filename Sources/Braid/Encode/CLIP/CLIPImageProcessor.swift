@@ -138,19 +138,19 @@ public struct CLIPImageProcessor: Sendable {
         let scale = configuration.doRescale ? configuration.rescaleFactor : 1
         let mean = configuration.doNormalize ? configuration.imageMean : [0, 0, 0]
         let std = configuration.doNormalize ? configuration.imageStd : [1, 1, 1]
-        // transformers rescales in float64 and rounds to float32 before normalising in float32.
-        let levels = (0...255).map { Float(Double($0) * scale) }
         var pixels = [Float](repeating: 0, count: 3 * outputHeight * outputWidth)
         for channel in 0..<3 {
-            let zero = (Float(0) - mean[channel]) / std[channel]
+            // Every value a byte can become, computed as transformers does: rescaled in float64 and rounded to
+            // float32, then normalised in float32. The zero padding is byte 0.
+            let normalized = (0...255).map { (Float(Double($0) * scale) - mean[channel]) / std[channel] }
+            let plane = channel * outputHeight * outputWidth
             for y in 0..<outputHeight {
+                let sourceY = y + top
                 for x in 0..<outputWidth {
-                    let (sourceY, sourceX) = (y + top, x + left)
+                    let sourceX = x + left
                     let inside = sourceY >= 0 && sourceY < height && sourceX >= 0 && sourceX < width
-                    pixels[(channel * outputHeight + y) * outputWidth + x] =
-                        inside
-                        ? (levels[Int(rgb[(sourceY * width + sourceX) * 3 + channel])] - mean[channel]) / std[channel]
-                        : zero
+                    let byte = inside ? Int(rgb[(sourceY * width + sourceX) * 3 + channel]) : 0
+                    pixels[plane + y * outputWidth + x] = normalized[byte]
                 }
             }
         }
