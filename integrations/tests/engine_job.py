@@ -62,8 +62,11 @@ def run_ray(args, env):
     from braid_engines.ray_data import embed_dataset, runtime_env, write_parquet_atomically
 
     starting = time.perf_counter()
+    # Ray starts its workers, and so their braid, at nice 15, below its own raylet, GCS and driver loop; on
+    # machines given to the job the work is braid's, so the workers run at the ordinary priority.
     ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR,
-             runtime_env=runtime_env({"BRAID_ENGINES_KILL_ONCE": os.environ.get("BRAID_ENGINES_KILL_ONCE", "")}))
+             runtime_env=runtime_env({"BRAID_ENGINES_KILL_ONCE": os.environ.get("BRAID_ENGINES_KILL_ONCE", "")}),
+             _system_config={"worker_niceness": 0})
     ray.data.DataContext.get_current().enable_progress_bars = False
     started = time.perf_counter()
     startup = started - starting

@@ -2,7 +2,8 @@
     import CDNNL
     import Synchronization
 
-    /// conv2d's forward pass and both gradients through oneDNN's convolution primitives.
+    /// conv2d's forward pass and both gradients through oneDNN's convolution primitives; convTranspose2d runs the
+    /// same three steps in other roles.
     ///
     /// oneDNN picks each kernel's memory layout (`any`); plain NCHW tensors are reordered into it and results back,
     /// per call. Measured on the reference machine (AVX-512), a 3×3 64→64 convolution on (8, 64, 64, 64), forward
@@ -276,10 +277,14 @@
                 dnnl_dilated_convolution_forward_desc_init(
                     &biased, dnnl_forward_training, dnnl_convolution_direct, &anySource, &anyWeights, &bias,
                     &anyDestination, strides, dilates, before, after), "describe a convolution")
+            // A blocked layout pads the channels to 16: the data gradient of a one-channel input (the last layer
+            // of an image decoder, a transposed convolution) would compute 16 channels to keep one. In the plain
+            // layout oneDNN's GEMM-based kernel computes only what is kept.
+            var dataSource = groupIn * groups < 8 ? source : anySource
             var data = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_backward_data_desc_init(
-                    &data, dnnl_convolution_direct, &anySource, &anyWeights, &anyDestination, strides, dilates,
+                    &data, dnnl_convolution_direct, &dataSource, &anyWeights, &anyDestination, strides, dilates,
                     before, after), "describe a convolution's data gradient")
             var weightUpdate = dnnl_convolution_desc_t()
             DNNLEngine.check(

@@ -1,4 +1,5 @@
-/// Convolutions as im2col + GEMM: conv2d, its transpose, and conv1d as a conv2d of height 1.
+/// Convolutions: conv2d, its transpose, and conv1d as a conv2d of height 1. With oneDNN linked, its convolution
+/// primitives run them (the transpose as the adjoint convolution run backwards); on Apple platforms, im2col + GEMM.
 ///
 /// Dimension legend: N batch, C input channels, O output channels, G groups, H×W input size,
 /// kh×kw kernel, P = outH·outW output positions, K = (C/G)·kh·kw the length of one patch.
@@ -23,7 +24,8 @@ public struct Size2D: Sendable, Hashable, ExpressibleByIntegerLiteral {
     }
 }
 
-/// How one image's channels map to patch columns: the bookkeeping of im2col and its adjoint col2im.
+/// One convolution's shapes: input, kernel, stride, padding, dilation and the output size they give (PyTorch's floor
+/// division); on Apple platforms also the bookkeeping of im2col and its adjoint col2im.
 struct ConvGeometry: Hashable {
     let channels: Int
     let height: Int
@@ -51,79 +53,83 @@ struct ConvGeometry: Hashable {
     var patchLength: Int { channels * kernel.height * kernel.width }
     /// Columns of the column matrix: one per output position.
     var positions: Int { outHeight * outWidth }
+}
 
-    /// The output columns whose input column lies inside the image for kernel column `kernelColumn`:
-    /// outside this range a patch reads padding.
-    private func validOutputColumns(kernelColumn: Int) -> Range<Int> {
-        let base = kernelColumn * dilation.width - padding.width  // input column of output column 0
-        let lower = base >= 0 ? 0 : (-base + stride.width - 1) / stride.width
-        let upper = base > width - 1 ? 0 : Swift.min(outWidth, (width - 1 - base) / stride.width + 1)
-        return Swift.min(lower, upper)..<upper
-    }
+#if canImport(Accelerate)
+    extension ConvGeometry {
+        /// The output columns whose input column lies inside the image for kernel column `kernelColumn`:
+        /// outside this range a patch reads padding.
+        private func validOutputColumns(kernelColumn: Int) -> Range<Int> {
+            let base = kernelColumn * dilation.width - padding.width  // input column of output column 0
+            let lower = base >= 0 ? 0 : (-base + stride.width - 1) / stride.width
+            let upper = base > width - 1 ? 0 : Swift.min(outWidth, (width - 1 - base) / stride.width + 1)
+            return Swift.min(lower, upper)..<upper
+        }
 
-    /// Calls `body(columnRow, imageRow, inputColumnOfFirstOutput, validOutputColumns)` for every row
-    /// of output positions of every patch element; `imageRow` is nil where the kernel row reads
-    /// padding. Both copies below are this walk, one forwards and one adding back.
-    /// - Parameter rowStride: Elements between patch rows of the column matrix (≥ positions;
-    ///   larger when several images share one matrix side by side).
-    @inline(__always)
-    private func forEachOutputRow(
-        rowStride: Int, _ body: (_ columnRow: Int, _ imageRow: Int?, _ base: Int, _ valid: Range<Int>) -> Void
-    ) {
-        var patchRow = 0
-        for channel in 0..<channels {
-            for kernelRow in 0..<kernel.height {
-                for kernelColumn in 0..<kernel.width {
-                    let valid = validOutputColumns(kernelColumn: kernelColumn)
-                    let base = kernelColumn * dilation.width - padding.width
-                    for outRow in 0..<outHeight {
-                        let row = outRow * stride.height - padding.height + kernelRow * dilation.height
-                        body(
-                            patchRow * rowStride + outRow * outWidth,
-                            row >= 0 && row < height ? (channel * height + row) * width : nil, base, valid)
+        /// Calls `body(columnRow, imageRow, inputColumnOfFirstOutput, validOutputColumns)` for every row
+        /// of output positions of every patch element; `imageRow` is nil where the kernel row reads
+        /// padding. Both copies below are this walk, one forwards and one adding back.
+        /// - Parameter rowStride: Elements between patch rows of the column matrix (≥ positions;
+        ///   larger when several images share one matrix side by side).
+        @inline(__always)
+        private func forEachOutputRow(
+            rowStride: Int, _ body: (_ columnRow: Int, _ imageRow: Int?, _ base: Int, _ valid: Range<Int>) -> Void
+        ) {
+            var patchRow = 0
+            for channel in 0..<channels {
+                for kernelRow in 0..<kernel.height {
+                    for kernelColumn in 0..<kernel.width {
+                        let valid = validOutputColumns(kernelColumn: kernelColumn)
+                        let base = kernelColumn * dilation.width - padding.width
+                        for outRow in 0..<outHeight {
+                            let row = outRow * stride.height - padding.height + kernelRow * dilation.height
+                            body(
+                                patchRow * rowStride + outRow * outWidth,
+                                row >= 0 && row < height ? (channel * height + row) * width : nil, base, valid)
+                        }
+                        patchRow += 1
                     }
-                    patchRow += 1
+                }
+            }
+        }
+
+        /// Copies image `(channels, height, width)` into columns `(patchLength, positions)`, whose
+        /// rows lie `rowStride` elements apart (default: packed).
+        func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+            let step = stride.width
+            forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
+                let target = columns + columnRow
+                guard let imageRow, !valid.isEmpty else {
+                    target.update(repeating: 0, count: outWidth)
+                    return
+                }
+                target.update(repeating: 0, count: valid.lowerBound)
+                let source = image + imageRow + base
+                if step == 1 {
+                    (target + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
+                } else {
+                    for column in valid { target[column] = source[column * step] }
+                }
+                (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
+            }
+        }
+
+        /// Adds columns `(patchLength, positions)` back onto image `(channels, height, width)`: the
+        /// adjoint of `im2col`, so overlapping patches sum.
+        func col2im(_ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+            let step = stride.width
+            forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
+                guard let imageRow else { return }
+                let (source, target) = (columns + columnRow, image + imageRow + base)
+                if step == 1 {
+                    for column in valid { target[column] += source[column] }
+                } else {
+                    for column in valid { target[column * step] += source[column] }
                 }
             }
         }
     }
-
-    /// Copies image `(channels, height, width)` into columns `(patchLength, positions)`, whose
-    /// rows lie `rowStride` elements apart (default: packed).
-    func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
-        let step = stride.width
-        forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
-            let target = columns + columnRow
-            guard let imageRow, !valid.isEmpty else {
-                target.update(repeating: 0, count: outWidth)
-                return
-            }
-            target.update(repeating: 0, count: valid.lowerBound)
-            let source = image + imageRow + base
-            if step == 1 {
-                (target + valid.lowerBound).update(from: source + valid.lowerBound, count: valid.count)
-            } else {
-                for column in valid { target[column] = source[column * step] }
-            }
-            (target + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
-        }
-    }
-
-    /// Adds columns `(patchLength, positions)` back onto image `(channels, height, width)`: the
-    /// adjoint of `im2col`, so overlapping patches sum.
-    func col2im(_ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
-        let step = stride.width
-        forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
-            guard let imageRow else { return }
-            let (source, target) = (columns + columnRow, image + imageRow + base)
-            if step == 1 {
-                for column in valid { target[column] += source[column] }
-            } else {
-                for column in valid { target[column * step] += source[column] }
-            }
-        }
-    }
-}
+#endif
 
 extension Tensor {
     /// Adds a per-channel bias to `(N, channels, spatial)` data in place.
@@ -183,25 +189,43 @@ extension Tensor {
             let stagedSource = convolution.forward(
                 source: x.pointer, weights: weight.pointer, bias: bias?.pointer, destination: output.pointer,
                 keepingSource: willRecord(weight))
-            let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-            return record(output, inputs: inputs) { gradient, _ in
-                var inputGradient: Tensor? = nil
-                var stagedGradient: DNNLStagedTensor? = nil
-                if x.requiresGrad {
-                    let result = Tensor.uninitialized(x.shape)
-                    stagedGradient = convolution.backwardData(
+            return recordThroughDNNL(
+                output, x: x, weight: weight, bias: bias,
+                inputGradient: { gradient, result in
+                    convolution.backwardData(
                         outputGradient: gradient.pointer, weights: weight.pointer, inputGradient: result.pointer)
-                    inputGradient = result
-                }
-                var weightGradient: Tensor? = nil
-                if weight.requiresGrad {
-                    let result = Tensor.uninitialized(weight.shape)
+                },
+                weightGradient: { gradient, result, stagedGradient in
                     convolution.backwardWeights(
                         source: x.pointer, outputGradient: gradient.pointer, weightGradient: result.pointer,
                         stagedSource: stagedSource, stagedGradient: stagedGradient)
-                    weightGradient = result
+                })
+        }
+
+        /// Records an op whose gradients oneDNN computes. `inputGradient` writes x's gradient into its second
+        /// argument and may hand back the output gradient as a step reordered it; `weightGradient` writes the
+        /// weight's, reusing that copy.
+        private static func recordThroughDNNL(
+            _ output: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
+            inputGradient: @escaping (_ gradient: Tensor, _ result: Tensor) -> DNNLStagedTensor?,
+            weightGradient: @escaping (_ gradient: Tensor, _ result: Tensor, DNNLStagedTensor?) -> Void
+        ) -> Tensor {
+            let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+            return record(output, inputs: inputs) { gradient, _ in
+                var xGradient: Tensor? = nil
+                var stagedGradient: DNNLStagedTensor? = nil
+                if x.requiresGrad {
+                    let result = Tensor.uninitialized(x.shape)
+                    stagedGradient = inputGradient(gradient, result)
+                    xGradient = result
                 }
-                return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
+                var wGradient: Tensor? = nil
+                if weight.requiresGrad {
+                    let result = Tensor.uninitialized(weight.shape)
+                    weightGradient(gradient, result, stagedGradient)
+                    wGradient = result
+                }
+                return [xGradient, wGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
             }
         }
     #endif
@@ -296,12 +320,9 @@ extension Tensor {
         outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1
     ) -> Tensor {
         precondition(x.rank == 4 && weight.rank == 4, "convTranspose2d needs (N, C, H, W) and (C, O/g, kh, kw)")
-        let (batch, inChannels) = (x.shape[0], x.shape[1])
         precondition(
-            weight.shape[0] == inChannels && inChannels % groups == 0,
+            weight.shape[0] == x.shape[1] && x.shape[1] % groups == 0,
             "convTranspose2d weight \(weight.shape) does not take \(x.shape)")
-        let (groupIn, groupOut) = (inChannels / groups, weight.shape[1])
-        let outChannels = groupOut * groups
         let kernel = Size2D(height: weight.shape[2], width: weight.shape[3])
         let outHeight =
             (x.shape[2] - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1)
@@ -309,73 +330,126 @@ extension Tensor {
         let outWidth =
             (x.shape[3] - 1) * stride.width - 2 * padding.width + dilation.width * (kernel.width - 1)
             + outputPadding.width + 1
-        // The conv2d that maps this op's output back to its input; its columns are our GEMM result.
+        // The conv2d that maps this op's output back to its input: this op is its data gradient.
         let geometry = ConvGeometry(
-            channels: groupOut, height: outHeight, width: outWidth, kernel: kernel, stride: stride, padding: padding,
-            dilation: dilation)
+            channels: weight.shape[1], height: outHeight, width: outWidth, kernel: kernel, stride: stride,
+            padding: padding, dilation: dilation)
         precondition(
             geometry.outHeight == x.shape[2] && geometry.outWidth == x.shape[3], "convTranspose2d geometry mismatch")
-        let (patch, positions) = (geometry.patchLength, geometry.positions)
-        let outputImage = groupOut * outHeight * outWidth
-        let output = Tensor.zeros([batch, outChannels, outHeight, outWidth])
-        let span = batch * positions
-        // (N, C, P) -> (C, N, P) = (G, C/G, N·P): every sample side by side, one GEMM per group.
-        let samples = batch == 1 ? x : x.reshapedView([batch, inChannels, positions]).permuted([1, 0, 2])
-        let columns = Tensor.uninitialized([patch, span])
-        for group in 0..<groups {
-            // columns (K, N·P) = Wᵀ (K, C/G) · x (C/G, N·P), folded onto each output image.
-            BLAS.gemm(
-                transposeA: true, transposeB: false, m: patch, n: span, k: groupIn,
-                a: weight.pointer + group * groupIn * patch, lda: patch,
-                b: samples.pointer + group * groupIn * span, ldb: span, c: columns.pointer, ldc: span)
-            for n in 0..<batch {
-                geometry.col2im(
-                    columns.pointer + n * positions, addingInto: output.pointer + (n * groups + group) * outputImage,
-                    rowStride: span)
-            }
-        }
-        if let bias { output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth) }
-        let inputs = [x, weight] + (bias.map { [$0] } ?? [])
-        return record(output, inputs: inputs) { gradient, _ in
-            // The gradient's patches, (G, K, N·P), laid out like the forward columns.
-            let gradientColumns = Tensor.uninitialized([groups, patch, span])
-            for n in 0..<batch {
-                for group in 0..<groups {
-                    geometry.im2col(
-                        gradient.pointer + (n * groups + group) * outputImage,
-                        into: gradientColumns.pointer + group * patch * span + n * positions, rowStride: span)
-                }
-            }
-            var inputGradient: Tensor? = nil
-            if x.requiresGrad {
-                let result = Tensor.uninitialized([inChannels, batch, positions])
-                for group in 0..<groups {
-                    // dx (C/G, N·P) = W (C/G, K) · columns (K, N·P)
-                    BLAS.gemm(
-                        transposeA: false, transposeB: false, m: groupIn, n: span, k: patch,
-                        a: weight.pointer + group * groupIn * patch, lda: patch,
-                        b: gradientColumns.pointer + group * patch * span, ldb: span,
-                        c: result.pointer + group * groupIn * span, ldc: span)
-                }
-                // (C, N, P) -> (N, C, H, W)
-                inputGradient = (batch == 1 ? result : result.permuted([1, 0, 2])).reshapedView(x.shape)
-            }
-            var weightGradient: Tensor? = nil
-            if weight.requiresGrad {
-                let result = Tensor.uninitialized(weight.shape)
-                for group in 0..<groups {
-                    // dW (C/G, K) = x (C/G, N·P) · columnsᵀ (N·P, K)
-                    BLAS.gemm(
-                        transposeA: false, transposeB: true, m: groupIn, n: patch, k: span,
-                        a: samples.pointer + group * groupIn * span, lda: span,
-                        b: gradientColumns.pointer + group * patch * span, ldb: span,
-                        c: result.pointer + group * groupIn * patch, ldc: patch)
-                }
-                weightGradient = result
-            }
-            return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
-        }
+        #if canImport(Accelerate)
+            return transposeByColumns(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+        #else
+            return transposeWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+        #endif
     }
+
+    #if !canImport(Accelerate)
+        /// convTranspose2d by oneDNN's convolution primitives, run backwards: the forward pass is the adjoint
+        /// convolution's data gradient, the input's gradient that convolution's forward pass, and the weight
+        /// gradient its weight gradient with the roles of input and output swapped. The weight, (C, O/G, kh, kw),
+        /// is that convolution's as it stands.
+        private static func transposeWithDNNL(
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+        ) -> Tensor {
+            let (batch, inChannels) = (x.shape[0], x.shape[1])
+            let outChannels = geometry.channels * groups
+            let adjoint = DNNLConvolution(
+                geometry: geometry, batch: batch, outChannels: inChannels, groups: groups,
+                threads: ThreadBudget.computeThreads)
+            let output = Tensor.uninitialized([batch, outChannels, geometry.height, geometry.width])
+            // The weight gradient reads x again in the kernel's layout: the copy made here is kept for it.
+            let stagedInput = adjoint.backwardData(
+                outputGradient: x.pointer, weights: weight.pointer, inputGradient: output.pointer)
+            if let bias {
+                output.addChannelBias(
+                    bias, batch: batch, channels: outChannels, spatial: geometry.height * geometry.width)
+            }
+            return recordThroughDNNL(
+                output, x: x, weight: weight, bias: bias,
+                inputGradient: { gradient, result in
+                    adjoint.forward(
+                        source: gradient.pointer, weights: weight.pointer, bias: nil, destination: result.pointer,
+                        keepingSource: weight.requiresGrad)
+                },
+                weightGradient: { gradient, result, stagedGradient in
+                    adjoint.backwardWeights(
+                        source: gradient.pointer, outputGradient: x.pointer, weightGradient: result.pointer,
+                        stagedSource: stagedGradient, stagedGradient: stagedInput)
+                })
+        }
+    #endif
+
+    #if canImport(Accelerate)
+        /// convTranspose2d as GEMM + col2im, where oneDNN is not linked.
+        private static func transposeByColumns(
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+        ) -> Tensor {
+            let (batch, inChannels) = (x.shape[0], x.shape[1])
+            let (groupIn, groupOut) = (inChannels / groups, geometry.channels)
+            let outChannels = groupOut * groups
+            let (outHeight, outWidth) = (geometry.height, geometry.width)
+            let (patch, positions) = (geometry.patchLength, geometry.positions)
+            let outputImage = groupOut * outHeight * outWidth
+            let output = Tensor.zeros([batch, outChannels, outHeight, outWidth])
+            let span = batch * positions
+            // (N, C, P) -> (C, N, P) = (G, C/G, N·P): every sample side by side, one GEMM per group.
+            let samples = batch == 1 ? x : x.reshapedView([batch, inChannels, positions]).permuted([1, 0, 2])
+            let columns = Tensor.uninitialized([patch, span])
+            for group in 0..<groups {
+                // columns (K, N·P) = Wᵀ (K, C/G) · x (C/G, N·P), folded onto each output image.
+                BLAS.gemm(
+                    transposeA: true, transposeB: false, m: patch, n: span, k: groupIn,
+                    a: weight.pointer + group * groupIn * patch, lda: patch,
+                    b: samples.pointer + group * groupIn * span, ldb: span, c: columns.pointer, ldc: span)
+                for n in 0..<batch {
+                    geometry.col2im(
+                        columns.pointer + n * positions, addingInto: output.pointer + (n * groups + group) * outputImage,
+                        rowStride: span)
+                }
+            }
+            if let bias { output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth) }
+            let inputs = [x, weight] + (bias.map { [$0] } ?? [])
+            return record(output, inputs: inputs) { gradient, _ in
+                // The gradient's patches, (G, K, N·P), laid out like the forward columns.
+                let gradientColumns = Tensor.uninitialized([groups, patch, span])
+                for n in 0..<batch {
+                    for group in 0..<groups {
+                        geometry.im2col(
+                            gradient.pointer + (n * groups + group) * outputImage,
+                            into: gradientColumns.pointer + group * patch * span + n * positions, rowStride: span)
+                    }
+                }
+                var inputGradient: Tensor? = nil
+                if x.requiresGrad {
+                    let result = Tensor.uninitialized([inChannels, batch, positions])
+                    for group in 0..<groups {
+                        // dx (C/G, N·P) = W (C/G, K) · columns (K, N·P)
+                        BLAS.gemm(
+                            transposeA: false, transposeB: false, m: groupIn, n: span, k: patch,
+                            a: weight.pointer + group * groupIn * patch, lda: patch,
+                            b: gradientColumns.pointer + group * patch * span, ldb: span,
+                            c: result.pointer + group * groupIn * span, ldc: span)
+                    }
+                    // (C, N, P) -> (N, C, H, W)
+                    inputGradient = (batch == 1 ? result : result.permuted([1, 0, 2])).reshapedView(x.shape)
+                }
+                var weightGradient: Tensor? = nil
+                if weight.requiresGrad {
+                    let result = Tensor.uninitialized(weight.shape)
+                    for group in 0..<groups {
+                        // dW (C/G, K) = x (C/G, N·P) · columnsᵀ (N·P, K)
+                        BLAS.gemm(
+                            transposeA: false, transposeB: true, m: groupIn, n: patch, k: span,
+                            a: samples.pointer + group * groupIn * span, lda: span,
+                            b: gradientColumns.pointer + group * patch * span, ldb: span,
+                            c: result.pointer + group * groupIn * patch, ldc: patch)
+                    }
+                    weightGradient = result
+                }
+                return [inputGradient, weightGradient, bias?.requiresGrad == true ? gradient.channelSums() : nil]
+            }
+        }
+    #endif
 
     /// 1-D convolution, computed as a conv2d over a height-1 image.
     /// - Parameters:
