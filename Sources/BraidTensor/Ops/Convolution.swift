@@ -116,7 +116,9 @@ struct ConvGeometry: Hashable {
 
         /// Adds columns `(patchLength, positions)` back onto image `(channels, height, width)`: the
         /// adjoint of `im2col`, so overlapping patches sum.
-        func col2im(_ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        func col2im(
+            _ columns: UnsafePointer<Float>, addingInto image: UnsafeMutablePointer<Float>, rowStride: Int? = nil
+        ) {
             let step = stride.width
             forEachOutputRow(rowStride: rowStride ?? positions) { columnRow, imageRow, base, valid in
                 guard let imageRow else { return }
@@ -403,11 +405,13 @@ extension Tensor {
                     b: samples.pointer + group * groupIn * span, ldb: span, c: columns.pointer, ldc: span)
                 for n in 0..<batch {
                     geometry.col2im(
-                        columns.pointer + n * positions, addingInto: output.pointer + (n * groups + group) * outputImage,
-                        rowStride: span)
+                        columns.pointer + n * positions,
+                        addingInto: output.pointer + (n * groups + group) * outputImage, rowStride: span)
                 }
             }
-            if let bias { output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth) }
+            if let bias {
+                output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth)
+            }
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])
             return record(output, inputs: inputs) { gradient, _ in
                 // The gradient's patches, (G, K, N·P), laid out like the forward columns.
