@@ -15,18 +15,22 @@ import Synchronization
 /// reference machine (AVX-512, one thread, C = A·Bᵀ): oneDNN runs the transformer's projections (1024 × 384 ×
 /// 384 to 1024 × 1536 × 384) 3-17% faster than OpenBLAS 0.3.21, and 2048³ 8% faster; OpenBLAS's fixed cost per
 /// call is lower, so it wins below about 4 million multiply-adds (66 × 66 × 32, one attention head of a
-/// sentence: 1.18×; 16 × 16 × 32: 2.1×). Without AVX-512 the order turns: capped at AVX2 (`DNNL_MAX_CPU_ISA=AVX2`,
-/// `OPENBLAS_CORETYPE=Haswell`), CLIP ViT-B/32's 512 photos took 32.4 s with oneDNN's AVX2 kernels and 29.3 s with
-/// OpenBLAS's alone, so there every product goes to OpenBLAS. On macOS every product goes to Accelerate.
+/// sentence: 1.18×; 16 × 16 × 32: 2.1×). Without AVX-512 the order turns for a single thread: capped at AVX2
+/// (`DNNL_MAX_CPU_ISA=AVX2`, `OPENBLAS_CORETYPE=Haswell`), CLIP ViT-B/32's 512 photos in two one-thread jobs took
+/// 32.4 s with oneDNN's AVX2 kernels and 29.3 s with OpenBLAS's alone. So there a product goes to oneDNN only when
+/// the budget gives it several threads, which OpenBLAS (kept at one, see ``ThreadBudget``) cannot use. On macOS
+/// every product goes to Accelerate.
 public enum BLAS {
-    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux: none on a CPU oneDNN runs
-    /// without AVX-512.
-    static let smallestForDNNL: Int = {
+    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux.
+    static let smallestForDNNL = 1 << 22
+
+    /// Whether oneDNN's kernels beat OpenBLAS's at one thread on this CPU: only with AVX-512.
+    static let dnnlWinsAtOneThread: Bool = {
         #if canImport(Accelerate)
-            return Int.max
+            return false
         #else
             let avx512 = dnnl_cpu_isa_avx512_core.rawValue
-            return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512 ? 1 << 22 : Int.max
+            return dnnl_get_effective_cpu_isa().rawValue & avx512 == avx512
         #endif
     }()
 
@@ -49,7 +53,7 @@ public enum BLAS {
             return
         }
         #if !canImport(Accelerate)
-            if m * n * k >= smallestForDNNL {
+            if m * n * k >= smallestForDNNL && (dnnlWinsAtOneThread || ThreadBudget.computeThreads > 1) {
                 ThreadBudget.applyToCallingThread()
                 let status = dnnl_sgemm(
                     transposeA ? transposed : plain, transposeB ? transposed : plain, Int64(m), Int64(n), Int64(k),

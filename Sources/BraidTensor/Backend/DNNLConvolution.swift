@@ -12,7 +12,8 @@
     /// 110 and 217, before the reorders.
     ///
     /// Primitives are built once per geometry and thread count (oneDNN sizes their scratch space for the threads
-    /// it will use) and shared; oneDNN primitives may run on several threads at once.
+    /// it will use) and shared; oneDNN primitives may run on several threads at once, each call with scratch space
+    /// of its own (``DNNLKernel``).
     struct DNNLConvolution: Hashable {
         /// One group's geometry: `channels` is C/G.
         let geometry: ConvGeometry
@@ -89,11 +90,62 @@
             var engine: dnnl_engine_t?
             DNNLEngine.check(dnnl_engine_create(&engine, dnnl_cpu, 0), "create the CPU engine")
             self.engine = engine!
+            var attributes: dnnl_primitive_attr_t?
+            DNNLEngine.check(dnnl_primitive_attr_create(&attributes), "create primitive attributes")
+            DNNLEngine.check(
+                dnnl_primitive_attr_set_scratchpad_mode(attributes, dnnl_scratchpad_mode_user),
+                "ask for caller-provided scratch space")
+            self.attributes = attributes!
         }
+
+        /// The attributes every primitive is planned with: the caller provides the scratch space.
+        ///
+        /// In oneDNN's default mode a primitive's scratch space is a buffer of the thread that built it, so a
+        /// primitive must run on that thread; Swift's tasks hop threads. A GEMM-based kernel (the plain-layout data
+        /// gradient chosen without AVX-512) then wrote its columns through a null buffer and crashed the VQ-VAE's
+        /// training at the end of its first epoch.
+        let attributes: dnnl_primitive_attr_t
 
         /// oneDNN fails only on arguments the callers have already checked, or when out of memory.
         static func check(_ status: dnnl_status_t, _ doing: String) {
             precondition(status == dnnl_success, "oneDNN could not \(doing) (status \(status.rawValue))")
+        }
+    }
+
+    /// A built primitive and the size of the scratch space each of its runs needs.
+    struct DNNLKernel {
+        let primitive: dnnl_primitive_t
+        let scratchpad: dnnl_memory_desc_t?
+
+        /// Builds the primitive a descriptor planned with ``DNNLEngine/attributes``.
+        init(_ descriptor: dnnl_primitive_desc_t, _ doing: String) {
+            var primitive: dnnl_primitive_t?
+            DNNLEngine.check(dnnl_primitive_create(&primitive, descriptor), doing)
+            self.primitive = primitive!
+            if var scratchpad = dnnl_primitive_desc_query_md(descriptor, dnnl_query_scratchpad_md, 0)?.pointee,
+                dnnl_memory_desc_get_size(&scratchpad) > 0
+            {
+                self.scratchpad = scratchpad
+            } else {
+                self.scratchpad = nil
+            }
+        }
+
+        /// Runs the primitive on `stream`, with scratch space of this call's own.
+        func execute(_ arguments: [dnnl_exec_arg_t], on stream: dnnl_stream_t?, _ doing: String) {
+            guard var scratchpad else {
+                DNNLEngine.check(dnnl_primitive_execute(primitive, stream, Int32(arguments.count), arguments), doing)
+                return
+            }
+            let space = DNNLStagedTensor(scratchpad)
+            var memory: dnnl_memory_t?
+            DNNLEngine.check(
+                dnnl_memory_create(&memory, &scratchpad, DNNLEngine.shared.engine, space.buffer), "wrap scratch space")
+            let all = arguments + [dnnl_exec_arg_t(arg: DNNL_ARG_SCRATCHPAD, memory: memory)]
+            DNNLEngine.check(dnnl_primitive_execute(primitive, stream, Int32(all.count), all), doing)
+            DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
+            dnnl_memory_destroy(memory)
+            withExtendedLifetime(space) {}
         }
     }
 
@@ -106,11 +158,11 @@
             let plain: dnnl_memory_desc_t
             let chosen: dnnl_memory_desc_t
             /// plain -> chosen for an input, chosen -> plain for an output.
-            let reorder: dnnl_primitive_t?
+            let reorder: DNNLKernel?
             let isOutput: Bool
         }
 
-        let primitive: dnnl_primitive_t
+        let kernel: DNNLKernel
         let arguments: [Argument]
 
         /// - Parameter tensors: `(role, plain layout, the query for the primitive's layout, is it written)`; a nil
@@ -125,17 +177,16 @@
                 var reorderDescriptor: dnnl_primitive_desc_t?
                 DNNLEngine.check(
                     isOutput
-                        ? dnnl_reorder_primitive_desc_create(&reorderDescriptor, &chosen, engine, &plain, engine, nil)
-                        : dnnl_reorder_primitive_desc_create(&reorderDescriptor, &plain, engine, &chosen, engine, nil),
+                        ? dnnl_reorder_primitive_desc_create(
+                            &reorderDescriptor, &chosen, engine, &plain, engine, DNNLEngine.shared.attributes)
+                        : dnnl_reorder_primitive_desc_create(
+                            &reorderDescriptor, &plain, engine, &chosen, engine, DNNLEngine.shared.attributes),
                     "plan a reorder")
-                var reorder: dnnl_primitive_t?
-                DNNLEngine.check(dnnl_primitive_create(&reorder, reorderDescriptor), "build a reorder")
+                let reorder = DNNLKernel(reorderDescriptor!, "build a reorder")
                 dnnl_primitive_desc_destroy(reorderDescriptor)
                 return Argument(role: role, plain: plain, chosen: chosen, reorder: reorder, isOutput: isOutput)
             }
-            var primitive: dnnl_primitive_t?
-            DNNLEngine.check(dnnl_primitive_create(&primitive, descriptor), "build a convolution kernel")
-            self.primitive = primitive!
+            kernel = DNNLKernel(descriptor, "build a convolution kernel")
         }
 
         /// Runs the step on the calling thread, with the thread budget applied, on the plain tensors by role.
@@ -164,14 +215,13 @@
                 memories.append(memory!)
                 return memory!
             }
-            func reorder(_ primitive: dnnl_primitive_t, from: dnnl_memory_t, to: dnnl_memory_t) {
-                let arguments = [
-                    dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to),
-                ]
-                DNNLEngine.check(dnnl_primitive_execute(primitive, stream, 2, arguments), "reorder a tensor")
+            func reorder(_ kernel: DNNLKernel, from: dnnl_memory_t, to: dnnl_memory_t) {
+                kernel.execute(
+                    [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: from), dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: to)],
+                    on: stream, "reorder a tensor")
             }
             var execArguments: [dnnl_exec_arg_t] = []
-            var pendingOutputs: [(dnnl_primitive_t, dnnl_memory_t, dnnl_memory_t)] = []
+            var pendingOutputs: [(DNNLKernel, dnnl_memory_t, dnnl_memory_t)] = []
             for argument in arguments {
                 guard let tensor = tensors[argument.role] else { continue }
                 guard let reorderPrimitive = argument.reorder else {
@@ -195,9 +245,8 @@
                 }
                 execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: stagedMemory))
             }
-            DNNLEngine.check(
-                dnnl_primitive_execute(primitive, stream, Int32(execArguments.count), execArguments), "run a primitive")
-            for (primitive, staged, plain) in pendingOutputs { reorder(primitive, from: staged, to: plain) }
+            kernel.execute(execArguments, on: stream, "run a primitive")
+            for (reorderKernel, staged, plain) in pendingOutputs { reorder(reorderKernel, from: staged, to: plain) }
             DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
             for memory in memories { dnnl_memory_destroy(memory) }
             dnnl_stream_destroy(stream)
@@ -342,7 +391,8 @@
         ) -> dnnl_primitive_desc_t {
             var descriptor: dnnl_primitive_desc_t?
             DNNLEngine.check(
-                dnnl_primitive_desc_create(&descriptor, &operation, nil, engine, hint), "choose a convolution kernel")
+                dnnl_primitive_desc_create(&descriptor, &operation, DNNLEngine.shared.attributes, engine, hint),
+                "choose a convolution kernel")
             return descriptor!
         }
     }
