@@ -162,15 +162,23 @@ class BraidProcess:
         """The rows of `records` (dicts), one per record, in order. stdin stays open for the next call: braid
         answers a block that stops short of its own batch size once its input stalls.
         Raises BraidFailed when braid stops before answering them all."""
+        return self.collect(self.submit(records))
+
+    def submit(self, records):
+        """Writes `records` to braid and returns at once, before their rows are in: `collect` waits for them.
+        Blocks only while braid's input is full."""
         request = _Request(list(records))
         with self._write_lock:
             self._requests.put(request)
             try:
-                for record in request.records:
-                    self.process.stdin.write((json.dumps(record) + "\n").encode())
+                self.process.stdin.write(b"".join((json.dumps(record) + "\n").encode() for record in request.records))
                 self.process.stdin.flush()
             except OSError:
                 pass  # braid is gone; the reader says how
+        return request
+
+    def collect(self, request):
+        """The rows of a submitted request. Raises BraidFailed when braid stopped before answering them all."""
         request.done.wait()
         if request.failure:
             raise request.failure

@@ -32,31 +32,42 @@ SCHEMA = T.StructType([
 ])
 
 
-def embed_dataframe(records, braid, encoder=None, model=None, env=None, threads=1, batch_size=None, extra=()):
+def embed_dataframe(records, braid, encoder=None, model=None, env=None, threads=1, batch_size=None,
+                    rows_per_batch=1000, extra=()):
     """A DataFrame of embeddings (SCHEMA) for a DataFrame of records, one braid per partition.
 
     braid: the absolute path of the binary on the workers. env: the whole environment braid gets (for example
     {"BRAID_MODELS": "/models"}). threads: the cores one partition's braid may use (a task holds one core by
-    default: spark.task.cpus). Rows travel as Arrow batches (mapInArrow), not pickled one by one."""
+    default: spark.task.cpus). Rows travel as Arrow batches (mapInArrow), not pickled one by one.
+    rows_per_batch: sets the session's spark.sql.execution.arrow.maxRecordsPerBatch. Spark's 10,000 made a
+    partition of 10,000 records one batch, so braid started only once the JVM had read them all, and the
+    Parquet writer only once braid had answered them all."""
     command = braid_command(braid, encoder=encoder, model=model, batch_size=batch_size, threads=threads,
                             extra=extra)
-    _ship_package(records.sparkSession.sparkContext)
+    session = records.sparkSession
+    session.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(rows_per_batch))
+    _ship_package(session.sparkContext)
     fields = [name for name in ("id", "path", "text") if name in records.columns]
 
     def partition(batches):
-        worker = None
+        # Started before the first batch arrives, so that loading the model overlaps the JVM's reading.
+        worker = BraidProcess(command, env)
         try:
+            pending = None
             for batch in batches:
                 records = records_of(batch.to_pydict())
                 if not records:
                     continue
-                worker = worker or BraidProcess(command, env)
-                yield record_batch(worker.answer(records))
-            if worker:
-                worker.finish()
+                # The next batch is written before the last one's rows are handed back, so braid never waits.
+                submitted = worker.submit(records)
+                if pending:
+                    yield record_batch(worker.collect(pending))
+                pending = submitted
+            if pending:
+                yield record_batch(worker.collect(pending))
+            worker.finish()
         finally:
-            if worker:
-                worker.close()
+            worker.close()
 
     return records.select(*fields).mapInArrow(partition, SCHEMA)
 
