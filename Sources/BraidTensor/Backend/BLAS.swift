@@ -21,7 +21,8 @@ import Synchronization
 /// the budget gives it several threads, which OpenBLAS (kept at one, see ``ThreadBudget``) cannot use. On macOS
 /// every product goes to Accelerate.
 public enum BLAS {
-    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux.
+    /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux, where it wins at one thread
+    /// (``dnnlWinsAtOneThread``) or the budget gives a GEMM several.
     static let smallestForDNNL = 1 << 22
 
     /// Whether oneDNN's kernels beat OpenBLAS's at one thread on this CPU: only with AVX-512.

@@ -81,10 +81,18 @@
         }
     }
 
-    /// The CPU engine, created once; oneDNN engines are thread-safe.
+    /// The CPU engine and the attributes of every primitive, created once; oneDNN engines are thread-safe.
     final class DNNLEngine: @unchecked Sendable {
         static let shared = DNNLEngine()
         let engine: dnnl_engine_t
+
+        /// The attributes every primitive is planned with: the caller provides the scratch space.
+        ///
+        /// In oneDNN's default mode a primitive's scratch space is a buffer of the thread that built it, so a
+        /// primitive must run on that thread; Swift's tasks hop threads. A GEMM-based kernel (the plain-layout data
+        /// gradient chosen without AVX-512) then wrote its columns through a null buffer and crashed the VQ-VAE's
+        /// training at the end of its first epoch.
+        let attributes: dnnl_primitive_attr_t
 
         private init() {
             var engine: dnnl_engine_t?
@@ -97,14 +105,6 @@
                 "ask for caller-provided scratch space")
             self.attributes = attributes!
         }
-
-        /// The attributes every primitive is planned with: the caller provides the scratch space.
-        ///
-        /// In oneDNN's default mode a primitive's scratch space is a buffer of the thread that built it, so a
-        /// primitive must run on that thread; Swift's tasks hop threads. A GEMM-based kernel (the plain-layout data
-        /// gradient chosen without AVX-512) then wrote its columns through a null buffer and crashed the VQ-VAE's
-        /// training at the end of its first epoch.
-        let attributes: dnnl_primitive_attr_t
 
         /// oneDNN fails only on arguments the callers have already checked, or when out of memory.
         static func check(_ status: dnnl_status_t, _ doing: String) {
@@ -224,7 +224,7 @@
             var pendingOutputs: [(DNNLKernel, dnnl_memory_t, dnnl_memory_t)] = []
             for argument in arguments {
                 guard let tensor = tensors[argument.role] else { continue }
-                guard let reorderPrimitive = argument.reorder else {
+                guard let reorderKernel = argument.reorder else {
                     execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: memory(argument.plain, tensor)))
                     continue
                 }
@@ -238,15 +238,15 @@
                 let stagedMemory = memory(argument.chosen, copy.buffer)
                 let plain = memory(argument.plain, tensor)
                 if argument.isOutput {
-                    pendingOutputs.append((reorderPrimitive, stagedMemory, plain))
+                    pendingOutputs.append((reorderKernel, stagedMemory, plain))
                 } else {
-                    reorder(reorderPrimitive, from: plain, to: stagedMemory)
+                    reorder(reorderKernel, from: plain, to: stagedMemory)
                     if keeping.contains(argument.role) { kept[argument.role] = copy }
                 }
                 execArguments.append(dnnl_exec_arg_t(arg: argument.role, memory: stagedMemory))
             }
             kernel.execute(execArguments, on: stream, "run a primitive")
-            for (reorderKernel, staged, plain) in pendingOutputs { reorder(reorderKernel, from: staged, to: plain) }
+            for (output, staged, plain) in pendingOutputs { reorder(output, from: staged, to: plain) }
             DNNLEngine.check(dnnl_stream_wait(stream), "wait for a primitive")
             for memory in memories { dnnl_memory_destroy(memory) }
             dnnl_stream_destroy(stream)
