@@ -88,9 +88,10 @@ public enum ThreadBudget {
     /// Sets how many threads one GEMM may use (oneDNN's OpenMP team; a no-op with Accelerate).
     ///
     /// OpenBLAS keeps one thread: it only gets the products below ``BLAS/smallestForDNNL``, where a second thread
-    /// gains little, and its idle workers spin in `sched_yield` for a long while after each call, taking the cores
-    /// the OpenMP team of the next oneDNN call or elementwise loop is waiting for (on 2 cores, an autoencoder's epoch
-    /// took 2.8–3.4 s with both pools at 2 threads, 1.1–1.6 s with OpenBLAS at 1).
+    /// gains little, or every product when the budget is one thread and oneDNN lacks AVX-512; and its idle workers
+    /// spin in `sched_yield` for a long while after each call, taking the cores the OpenMP team of the next oneDNN
+    /// call or elementwise loop is waiting for (on 2 cores, an autoencoder's epoch took 2.8–3.4 s with both pools at
+    /// 2 threads, 1.1–1.6 s with OpenBLAS at 1).
     public static func setComputeThreads(_ count: Int) {
         precondition(count >= 1, "compute threads must be at least 1, got \(count)")
         threads.store(count, ordering: .relaxed)
