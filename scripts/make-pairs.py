@@ -12,6 +12,9 @@ paths point at them and at ../shared/data/fsdd/recordings:
                                              sound-only pairs (2,000 + 2,000 / 300 + 300)
   fusion-train.jsonl, fusion-test.jsonl     {"id","image","audio","label"}: the same digit seen and heard
                                              (12,000 / 3,000)
+  fusion-validation.jsonl                    3,000 such pairs from training digits that no other training pair
+                                             uses, for choosing how fusion models train without looking at the
+                                             test pairs (scripts/fusion-robustness PAIRS)
   caption-bench.jsonl                        10,000 test pairs (100 per combination) for throughput
 Standard library only, so it runs wherever Python 3 does.
 """
@@ -53,6 +56,7 @@ class Split:
         (count, rows, cols), pixels = read_idx(os.path.join(DATA, "mnist", f"{name}-images-idx3-ubyte.gz"))
         _, labels = read_idx(os.path.join(DATA, "mnist", f"{name}-labels-idx1-ubyte.gz"))
         self.name, self.out, self.side, self.pixels = name, out, rows, pixels
+        self.used = set()
         self.images = [[i for i in range(count) if labels[i] == d] for d in range(10)]
         recordings = os.path.join(DATA, "fsdd", "recordings")
         self.sounds = [[] for _ in range(10)]
@@ -61,8 +65,11 @@ class Split:
             if int(take) in takes:
                 self.sounds[int(digit)].append(os.path.join(recordings, file))
 
-    def image(self, digit, rng):
-        index = rng.choice(self.images[digit])
+    def image(self, digit, rng, unused=False):
+        """A digit's image drawn by `rng`; with `unused`, one that no pair drawn before has used."""
+        candidates = [i for i in self.images[digit] if i not in self.used] if unused else self.images[digit]
+        index = rng.choice(candidates)
+        self.used.add(index)
         path = os.path.join(self.out, "images", f"{self.name}-{index}.png")
         if not os.path.exists(path):
             size = self.side * self.side
@@ -94,8 +101,8 @@ def caption_pairs(split, prefix, per_combination, per_missing, rng):
     return records
 
 
-def fusion_pairs(split, prefix, count, rng):
-    return [{"id": f"{prefix}-{n}", "image": split.image(n % 10, rng), "audio": split.sound(n % 10, rng),
+def fusion_pairs(split, prefix, count, rng, unused=False):
+    return [{"id": f"{prefix}-{n}", "image": split.image(n % 10, rng, unused), "audio": split.sound(n % 10, rng),
              "label": str(n % 10)} for n in range(count)]
 
 
@@ -109,6 +116,7 @@ def main():
     write(os.path.join(out, "fusion-train.jsonl"), fusion_pairs(train, "train", 12000, random.Random(3)))
     write(os.path.join(out, "fusion-test.jsonl"), fusion_pairs(test, "test", 3000, random.Random(4)))
     write(os.path.join(out, "caption-bench.jsonl"), caption_pairs(test, "bench", 100, 0, random.Random(5)))
+    write(os.path.join(out, "fusion-validation.jsonl"), fusion_pairs(train, "validation", 3000, random.Random(6), True))
 
 
 if __name__ == "__main__":

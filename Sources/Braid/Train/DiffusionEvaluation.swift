@@ -10,7 +10,7 @@ import Foundation
 ///   among one class's samples, against the same among as many real images of the class; `ratio` is their mean
 ///   quotient over the classes.
 /// - `memorisation` (with the training images too): each sample's distance to its nearest training image, against
-///   the 1st percentile of the same distance for the real images: a sample nearer than that looks copied.
+///   the 1st percentile of the same distance over every real image given: a sample nearer than that looks copied.
 public struct DiffusionEvaluation: Encodable, Sendable {
     public struct Diversity: Encodable, Sendable {
         public var samples: [String: Double]
@@ -22,6 +22,8 @@ public struct DiffusionEvaluation: Encodable, Sendable {
         public var nearestTrainingMinimum: Double
         public var nearestTrainingMedian: Double
         public var realFirstPercentile: Double
+        /// How many real images the percentile is taken over.
+        public var realImages: Int
         /// Samples nearer to a training image than that percentile.
         public var samplesBelow: Int
 
@@ -29,6 +31,7 @@ public struct DiffusionEvaluation: Encodable, Sendable {
             case nearestTrainingMinimum = "nearest_training_min"
             case nearestTrainingMedian = "nearest_training_median"
             case realFirstPercentile = "real_first_percentile"
+            case realImages = "real_images"
             case samplesBelow = "samples_below"
         }
     }
@@ -127,12 +130,15 @@ public struct DiffusionEvaluation: Encodable, Sendable {
             real, split: nil, requiringLabels: true, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
             errors: .standardError(), progress: nil, frontEnd: canvas.exampleFrontEnd)
         report.failed = realSet.failedCount
-        // As many real images per class as samples, the first ones of the split.
+        // Diversity compares as many real images per class as samples, the first ones of the split; memorisation's
+        // percentile takes every real image, since the 1st percentile of a thousand is only its 10th nearest.
         var realByLabel: [String: [[Float]]] = [:]
+        var realPixels: [Float] = []
         for try await batch in realSet.validationBatches(batchSize: 1024) {
             for example in batch.examples {
                 let label = realSet.labels[example.label]
                 if realByLabel[label, default: []].count < perLabel { realByLabel[label, default: []].append(example.values) }
+                realPixels += example.values
             }
         }
         var (sampleSpread, realSpread, ratios) = ([String: Double](), [String: Double](), [Double]())
@@ -156,12 +162,13 @@ public struct DiffusionEvaluation: Encodable, Sendable {
         }
         let index = NearestNeighbours(vectors: trainingPixels, width: canvas.pixelCount)
         let sampleDistances = index.nearestDistances(of: samplePixels.flatMap { $0 }).sorted()
-        let realDistances = index.nearestDistances(of: realByLabel.values.flatMap { $0.flatMap { $0 } }).sorted()
+        let realDistances = index.nearestDistances(of: realPixels).sorted()
         let percentile = realDistances[Int(Double(realDistances.count - 1) * 0.01)]
         report.memorisation = Memorisation(
             nearestTrainingMinimum: Double(sampleDistances.first ?? 0),
             nearestTrainingMedian: Double(sampleDistances[sampleDistances.count / 2]),
             realFirstPercentile: Double(percentile),
+            realImages: realDistances.count,
             samplesBelow: sampleDistances.filter { $0 < percentile }.count)
         return report
     }
