@@ -11,6 +11,8 @@ import Foundation
 ///   quotient over the classes.
 /// - `memorisation` (with the training images too): each sample's distance to its nearest training image, against
 ///   the 1st percentile of the same distance over every real image given: a sample nearer than that looks copied.
+///   `per_label` draws the same line per class, from the real images of the sample's class: a class of simple
+///   shapes (a 1) lies nearer to its training images than the others, real or drawn.
 public struct DiffusionEvaluation: Encodable, Sendable {
     public struct Diversity: Encodable, Sendable {
         public var samples: [String: Double]
@@ -26,6 +28,7 @@ public struct DiffusionEvaluation: Encodable, Sendable {
         public var realImages: Int
         /// Samples nearer to a training image than that percentile.
         public var samplesBelow: Int
+        public var perLabel: [String: ClassLine]
 
         enum CodingKeys: String, CodingKey {
             case nearestTrainingMinimum = "nearest_training_min"
@@ -33,6 +36,23 @@ public struct DiffusionEvaluation: Encodable, Sendable {
             case realFirstPercentile = "real_first_percentile"
             case realImages = "real_images"
             case samplesBelow = "samples_below"
+            case perLabel = "per_label"
+        }
+    }
+
+    /// The memorisation line of one class: the 1st percentile over its real images, and its samples below it.
+    public struct ClassLine: Encodable, Sendable {
+        public var realFirstPercentile: Double
+        public var realImages: Int
+        public var samplesBelow: Int
+        /// The distances of this class's samples that fall below its line, nearest first.
+        public var below: [Double]
+
+        enum CodingKeys: String, CodingKey {
+            case realFirstPercentile = "real_first_percentile"
+            case realImages = "real_images"
+            case samplesBelow = "samples_below"
+            case below
         }
     }
 
@@ -133,12 +153,13 @@ public struct DiffusionEvaluation: Encodable, Sendable {
         // Diversity compares as many real images per class as samples, the first ones of the split; memorisation's
         // percentile takes every real image, since the 1st percentile of a thousand is only its 10th nearest.
         var realByLabel: [String: [[Float]]] = [:]
-        var realPixels: [Float] = []
+        var (realPixels, realLabels): ([Float], [String]) = ([], [])
         for try await batch in realSet.validationBatches(batchSize: 1024) {
             for example in batch.examples {
                 let label = realSet.labels[example.label]
                 if realByLabel[label, default: []].count < perLabel { realByLabel[label, default: []].append(example.values) }
                 realPixels += example.values
+                realLabels.append(label)
             }
         }
         var (sampleSpread, realSpread, ratios) = ([String: Double](), [String: Double](), [Double]())
@@ -161,16 +182,33 @@ public struct DiffusionEvaluation: Encodable, Sendable {
             trainingPixels += batch.examples.flatMap(\.values)
         }
         let index = NearestNeighbours(vectors: trainingPixels, width: canvas.pixelCount)
-        let sampleDistances = index.nearestDistances(of: samplePixels.flatMap { $0 }).sorted()
-        let realDistances = index.nearestDistances(of: realPixels).sorted()
-        let percentile = realDistances[Int(Double(realDistances.count - 1) * 0.01)]
+        let sampleDistances = index.nearestDistances(of: samplePixels.flatMap { $0 })
+        let realDistances = index.nearestDistances(of: realPixels)
+        var classLines: [String: ClassLine] = [:]
+        for (position, label) in labels.enumerated() {
+            let ofClass = zip(realDistances, realLabels).filter { $0.1 == label }.map(\.0).sorted()
+            guard !ofClass.isEmpty else { continue }
+            let line = firstPercentile(ofClass)
+            let below = sampleDistances[(position * perLabel)..<((position + 1) * perLabel)].filter { $0 < line }
+            classLines[label] = ClassLine(
+                realFirstPercentile: Double(line), realImages: ofClass.count, samplesBelow: below.count,
+                below: below.sorted().map(Double.init))
+        }
+        let (samples, realSorted) = (sampleDistances.sorted(), realDistances.sorted())
+        let line = firstPercentile(realSorted)
         report.memorisation = Memorisation(
-            nearestTrainingMinimum: Double(sampleDistances.first ?? 0),
-            nearestTrainingMedian: Double(sampleDistances[sampleDistances.count / 2]),
-            realFirstPercentile: Double(percentile),
-            realImages: realDistances.count,
-            samplesBelow: sampleDistances.filter { $0 < percentile }.count)
+            nearestTrainingMinimum: Double(samples.first ?? 0),
+            nearestTrainingMedian: Double(samples[samples.count / 2]),
+            realFirstPercentile: Double(line),
+            realImages: realSorted.count,
+            samplesBelow: samples.filter { $0 < line }.count,
+            perLabel: classLines)
         return report
+    }
+
+    /// The 1st percentile of sorted distances (the nearest of the first 1% of them).
+    static func firstPercentile(_ sorted: [Float]) -> Float {
+        sorted[Int(Double(sorted.count - 1) * 0.01)]
     }
 
     /// The mean Euclidean distance over every pair of images.
