@@ -183,27 +183,37 @@ public struct DiffusionEvaluation: Encodable, Sendable {
         }
         let index = NearestNeighbours(vectors: trainingPixels, width: canvas.pixelCount)
         let sampleDistances = index.nearestDistances(of: samplePixels.flatMap { $0 })
-        let realDistances = index.nearestDistances(of: realPixels)
+        let sampleLabels = labels.flatMap { repeatElement($0, count: perLabel) }
+        report.memorisation = memorisation(
+            samples: Array(zip(sampleLabels, sampleDistances)),
+            real: Array(zip(realLabels, index.nearestDistances(of: realPixels))))
+        return report
+    }
+
+    /// The memorisation report from each sample's and each real image's distance to its nearest training image.
+    static func memorisation(samples: [(label: String, distance: Float)], real: [(label: String, distance: Float)])
+        -> Memorisation
+    {
         var classLines: [String: ClassLine] = [:]
-        for (position, label) in labels.enumerated() {
-            let ofClass = zip(realDistances, realLabels).filter { $0.1 == label }.map(\.0).sorted()
+        for label in Set(samples.map(\.label)) {
+            let ofClass = real.filter { $0.label == label }.map(\.distance).sorted()
             guard !ofClass.isEmpty else { continue }
             let line = firstPercentile(ofClass)
-            let below = sampleDistances[(position * perLabel)..<((position + 1) * perLabel)].filter { $0 < line }
+            let below = samples.filter { $0.label == label && $0.distance < line }.map(\.distance).sorted()
             classLines[label] = ClassLine(
                 realFirstPercentile: Double(line), realImages: ofClass.count, samplesBelow: below.count,
-                below: below.sorted().map(Double.init))
+                below: below.map(Double.init))
         }
-        let (samples, realSorted) = (sampleDistances.sorted(), realDistances.sorted())
-        let line = firstPercentile(realSorted)
-        report.memorisation = Memorisation(
-            nearestTrainingMinimum: Double(samples.first ?? 0),
-            nearestTrainingMedian: Double(samples[samples.count / 2]),
+        let sampleDistances = samples.map(\.distance).sorted()
+        let realDistances = real.map(\.distance).sorted()
+        let line = firstPercentile(realDistances)
+        return Memorisation(
+            nearestTrainingMinimum: Double(sampleDistances.first ?? 0),
+            nearestTrainingMedian: Double(sampleDistances[sampleDistances.count / 2]),
             realFirstPercentile: Double(line),
-            realImages: realSorted.count,
-            samplesBelow: samples.filter { $0 < line }.count,
+            realImages: realDistances.count,
+            samplesBelow: sampleDistances.filter { $0 < line }.count,
             perLabel: classLines)
-        return report
     }
 
     /// The 1st percentile of sorted distances (the nearest of the first 1% of them).

@@ -223,6 +223,28 @@ final class DiffusionTests: XCTestCase {
         XCTAssertTrue(PromptPhrasings.heldOut.allSatisfy { !training.contains(PromptPhrasings.fill($0, with: "x")) })
     }
 
+    func testMemorisationLinesArePooledAndPerClass() {
+        // 200 real images per class: the 1st percentile is the second nearest, 1.0 apart for "1" and "7".
+        let real =
+            (1...200).map { (label: "1", distance: Float($0) * 0.01) }
+            + (1...200).map { (label: "7", distance: 1 + Float($0) * 0.01) }
+        let samples: [(label: String, distance: Float)] = [
+            ("1", 0.015), ("1", 0.5),  // under the pooled line (0.04) and its own (0.02); above both
+            ("7", 0.03), ("7", 1.019), ("7", 1.5),  // under the pooled line only; under its own (1.02) only; neither
+        ]
+        let report = DiffusionEvaluation.memorisation(samples: samples, real: real)
+        XCTAssertEqual(report.realImages, 400)
+        XCTAssertEqual(report.realFirstPercentile, 0.04, accuracy: 1e-6)
+        XCTAssertEqual(report.samplesBelow, 2)
+        XCTAssertEqual(report.nearestTrainingMinimum, 0.015, accuracy: 1e-6)
+        XCTAssertEqual(report.nearestTrainingMedian, 0.5, accuracy: 1e-6)
+        XCTAssertEqual(report.perLabel["1"]?.realFirstPercentile ?? 0, 0.02, accuracy: 1e-6)
+        XCTAssertEqual(report.perLabel["1"]?.samplesBelow, 1)
+        XCTAssertEqual(report.perLabel["7"]?.realFirstPercentile ?? 0, 1.02, accuracy: 1e-6)
+        XCTAssertEqual(report.perLabel["7"]?.samplesBelow, 2)
+        XCTAssertEqual(report.perLabel["7"]?.below.map { Float($0) } ?? [], [0.03, 1.019])
+    }
+
     func testTrainingLowersTheLossAndTheFolderDrawsTheSameImagesTwice() async throws {
         let images = try makeTemporaryFolder(self)
         try writeBarDataset(in: images, perClass: 32)
