@@ -329,16 +329,16 @@
             // A blocked layout pads the channels to 8 or 16, so both gradients of an input with a few channels
             // compute mostly padding. For the one channel of an image decoder's last transposed convolution (32 → 1
             // on 128 digits), the data gradient took 1.3 ms blocked and 0.6 ms plain (oneDNN's GEMM-based kernel).
-            var fewChannelSource = groupIn * groups < 8 ? source : anySource
+            var gradientSource = groupIn * groups < 8 ? source : anySource
             var data = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_backward_data_desc_init(
-                    &data, dnnl_convolution_direct, &fewChannelSource, &anyWeights, &anyDestination, strides, dilates,
+                    &data, dnnl_convolution_direct, &gradientSource, &anyWeights, &anyDestination, strides, dilates,
                     before, after), "describe a convolution's data gradient")
             var weightUpdate = dnnl_convolution_desc_t()
             DNNLEngine.check(
                 dnnl_dilated_convolution_backward_weights_desc_init(
-                    &weightUpdate, dnnl_convolution_direct, &fewChannelSource, &anyWeights, nil, &anyDestination,
+                    &weightUpdate, dnnl_convolution_direct, &gradientSource, &anyWeights, nil, &anyDestination,
                     strides, dilates, before, after), "describe a convolution's weight gradient")
 
             let forwardPlain = Self.primitiveDescriptor(&plain, engine: engine, hint: nil)
