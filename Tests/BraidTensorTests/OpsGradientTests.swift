@@ -114,6 +114,41 @@ final class OpsGradientTests: XCTestCase {
         }
     }
 
+    func testConvolutionsInChannelBlocks() {
+        for layout in [ImageLayout.channelBlocks(8), .channelBlocks(16)] {
+            // The same convolutions as channels first (checked against PyTorch), the images laid out in blocks.
+            let x = randomTensor([2, 16, 5, 6], seed: 47)
+            let (weight, bias) = (randomTensor([32, 8, 3, 3], seed: 48), randomTensor([32], seed: 49))
+            let blocked = Tensor.conv2d(
+                layout.arrange(x), weight: weight, bias: bias, stride: Size2D(height: 2, width: 1), padding: 1,
+                groups: 2, layout: layout)
+            XCTAssertEqual(blocked.rank, 5, "\(layout)")
+            let expected = Tensor.conv2d(
+                x, weight: weight, bias: bias, stride: Size2D(height: 2, width: 1), padding: 1, groups: 2)
+            assertClose(layout.channelsFirst(blocked), expected, tolerance: 1e-4, "conv2d in \(layout)")
+            let (upWeight, upBias) = (randomTensor([16, 16, 4, 4], seed: 50), bias.sliced(axis: 0, 0..<16))
+            let upsampled = Tensor.convTranspose2d(
+                layout.arrange(x), weight: upWeight, bias: upBias, stride: 2, layout: layout)
+            assertClose(
+                layout.channelsFirst(upsampled), Tensor.convTranspose2d(x, weight: upWeight, bias: upBias, stride: 2),
+                tolerance: 1e-4, "convTranspose2d in \(layout)")
+            // Gradients: blocks throughout; one channel in, blocks out; blocks in, one channel out (the VQ-VAE's ends).
+            let grid = layout.arrange(randomTensor([2, 16, 3, 3], seed: 51))
+            assertGradientsMatch([grid, randomTensor([16, 16, 3, 3], seed: 52), randomTensor([16], seed: 53)]) {
+                Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], padding: 1, layout: layout)
+            }
+            assertGradientsMatch([randomTensor([2, 1, 6, 6], seed: 54), randomTensor([16, 1, 4, 4], seed: 55)]) {
+                Tensor.conv2d($0[0], weight: $0[1], stride: 2, padding: 1, layout: layout)
+            }
+            assertGradientsMatch([grid, randomTensor([16, 16, 4, 4], seed: 56), randomTensor([16], seed: 57)]) {
+                Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, layout: layout)
+            }
+            assertGradientsMatch([grid, randomTensor([16, 1, 4, 4], seed: 58), randomTensor([1], seed: 59)]) {
+                Tensor.convTranspose2d($0[0], weight: $0[1], bias: $0[2], stride: 2, padding: 1, layout: layout)
+            }
+        }
+    }
+
     func testPoolingAndUpsampling() {
         // Distinct, well separated values so no pooling window has a near tie.
         var rng = SeededRNG(seed: 29)

@@ -117,9 +117,8 @@ public final class GenerativeModel: Sendable {
             case .vae(let vae):
                 return images(vae.decode(Tensor(mixtures(network.embed(inputs).scalars), shape: [steps, width])))
             case .vqvae(let vqvae):
-                let z = Tensor(
-                    mixtures(vqvae.encode(inputs).scalars),
-                    shape: [steps, vqvae.configuration.codeSize, vqvae.gridSide, vqvae.gridSide])
+                let ends = vqvae.encode(inputs)
+                let z = Tensor(mixtures(ends.scalars), shape: [steps] + ends.shape.dropFirst())
                 return images(vqvae.decode(codes: vqvae.quantize(z).codes))
             }
         }

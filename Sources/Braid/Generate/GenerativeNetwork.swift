@@ -191,7 +191,7 @@ struct GenerativeNetwork: Sendable {
     }
 
     /// The encoder's summary of each input: the AE's code, the VAE's posterior mean µ, the VQ-VAE's quantised grid
-    /// (flattened, channel-major). (B, ``embeddingSize``).
+    /// (flattened position by position, D values each). (B, ``embeddingSize``).
     func embed(_ inputs: Tensor) -> Tensor {
         withNoGrad {
             switch body {

@@ -9,8 +9,12 @@ import BraidTensor
 ///     z ─ quantizer ─▶ codes (B, G, G), q (B, D, G, G)
 ///     q ─ conv 3×3 ReLU (B, C₁, G, G) ─ transposed conv 4×4/2 ReLU (B, C₀, S/2, S/2) ─ transposed conv 4×4/2 ─▶ logits (B, 1, S, S)
 ///
+/// Between its convolutions the activations stay in the layout the convolution kernels work in
+/// (``ImageLayout/convolutionPreferred``, channels in blocks of 8 or 16, so (B, C/b, H, W, b)); the one-channel
+/// images at either end are the same in every layout. The weights are PyTorch's in any layout.
+///
 /// Dimension legend: B batch, S input side (28), C₀, C₁ widths (32, 64), G = S/4 grid side (7), D code width (16),
-/// K codes (64).
+/// K codes (64), b channels per block.
 struct VQVAE: Sendable {
     /// The network's part of `config.json`.
     struct Configuration: Codable, Sendable, Equatable {
@@ -32,6 +36,8 @@ struct VQVAE: Sendable {
     }
 
     let configuration: Configuration
+    /// The activations' layout.
+    let layout = ImageLayout.convolutionPreferred
     let encoder: [Conv2d]
     let quantizer: VectorQuantizer
     let decoderInput: Conv2d
@@ -42,22 +48,30 @@ struct VQVAE: Sendable {
         let (narrow, wide, code) = (configuration.channels[0], configuration.channels[1], configuration.codeSize)
         let encoderScope = scope.scope("encoder")
         encoder = [
-            try Conv2d(scope: encoderScope.scope("0"), inChannels: 1, outChannels: narrow, kernel: 4, stride: 2, padding: 1),
-            try Conv2d(scope: encoderScope.scope("1"), inChannels: narrow, outChannels: wide, kernel: 4, stride: 2, padding: 1),
-            try Conv2d(scope: encoderScope.scope("2"), inChannels: wide, outChannels: wide, kernel: 3, padding: 1),
-            try Conv2d(scope: encoderScope.scope("3"), inChannels: wide, outChannels: code, kernel: 1),
+            try Conv2d(
+                scope: encoderScope.scope("0"), inChannels: 1, outChannels: narrow, kernel: 4, stride: 2, padding: 1,
+                layout: layout),
+            try Conv2d(
+                scope: encoderScope.scope("1"), inChannels: narrow, outChannels: wide, kernel: 4, stride: 2, padding: 1,
+                layout: layout),
+            try Conv2d(
+                scope: encoderScope.scope("2"), inChannels: wide, outChannels: wide, kernel: 3, padding: 1,
+                layout: layout),
+            try Conv2d(scope: encoderScope.scope("3"), inChannels: wide, outChannels: code, kernel: 1, layout: layout),
         ]
         quantizer = try VectorQuantizer(
             scope: scope.scope("quantizer"), count: configuration.codebookSize, dimension: code,
             learnsByGradient: configuration.codebook.emaDecay == nil)
         let decoderScope = scope.scope("decoder")
         decoderInput = try Conv2d(
-            scope: decoderScope.scope("0"), inChannels: code, outChannels: wide, kernel: 3, padding: 1)
+            scope: decoderScope.scope("0"), inChannels: code, outChannels: wide, kernel: 3, padding: 1, layout: layout)
         decoder = [
             try ConvTranspose2d(
-                scope: decoderScope.scope("1"), inChannels: wide, outChannels: narrow, kernel: 4, stride: 2, padding: 1),
+                scope: decoderScope.scope("1"), inChannels: wide, outChannels: narrow, kernel: 4, stride: 2, padding: 1,
+                layout: layout),
             try ConvTranspose2d(
-                scope: decoderScope.scope("2"), inChannels: narrow, outChannels: 1, kernel: 4, stride: 2, padding: 1),
+                scope: decoderScope.scope("2"), inChannels: narrow, outChannels: 1, kernel: 4, stride: 2, padding: 1,
+                layout: layout),
         ]
     }
 
@@ -65,25 +79,23 @@ struct VQVAE: Sendable {
     var gridSide: Int { configuration.inputSize / 4 }
 
     /// - Parameter images: (B, 1, S, S).
-    /// - Returns: z, (B, D, G, G).
+    /// - Returns: z, (B, D, G, G) in ``layout``.
     func encode(_ images: Tensor) -> Tensor {
         encoder.enumerated().reduce(images) { x, layer in
             layer.element(x, activation: layer.offset < encoder.count - 1 ? .relu : nil)
         }
     }
 
-    /// Quantises z (B, D, G, G); the output's `quantized` is (B·G·G, D), rows in (b, y, x) order, as are its codes.
+    /// Quantises z (B, D, G, G) in ``layout``; the output's `quantized` is (B·G·G, D), rows in (b, y, x) order, as
+    /// are its codes.
     func quantize(_ z: Tensor) -> VectorQuantizer.Output {
-        // (B, D, G, G) -> (B, G, G, D) -> (B·G·G, D)
-        quantizer(z.permuted([0, 2, 3, 1]).reshaped([-1, configuration.codeSize]))
+        quantizer(layout.pixelRows(z))
     }
 
     /// - Parameter quantized: (B·G·G, D), rows in (b, y, x) order.
     /// - Returns: The pixels' logits, (B, 1, S, S).
     func decodeLogits(_ quantized: Tensor) -> Tensor {
-        let side = gridSide
-        // (B·G·G, D) -> (B, G, G, D) -> (B, D, G, G)
-        let grid = quantized.reshaped([-1, side, side, configuration.codeSize]).permuted([0, 3, 1, 2])
+        let grid = layout.images(fromPixelRows: quantized, height: gridSide, width: gridSide)
         let hidden = decoderInput(grid, activation: .relu)
         return decoder[1](decoder[0](hidden, activation: .relu))
     }

@@ -101,10 +101,8 @@ public final class GenerativeTraining: TrainingTask {
                 reconstruction + quantized.codebookLoss + quantized.commitmentLoss * vqvae.configuration.commitment
             sums["mse"] = Double(reconstruction.item) * Double(count)
             if training, let maintenance = network.codebookMaintenance {
-                // (B, D, G, G) -> (B·G·G, D), the rows the codes belong to.
-                maintenance.observe(
-                    vectors: z.detached().permuted([0, 2, 3, 1]).reshaped([-1, vqvae.configuration.codeSize]),
-                    codes: quantized.codes)
+                // The rows the codes belong to.
+                maintenance.observe(vectors: vqvae.layout.pixelRows(z.detached()), codes: quantized.codes)
             }
         }
         sums["loss"] = Double(loss.item) * Double(count)

@@ -5,11 +5,12 @@
     /// conv2d's forward pass and both gradients through oneDNN's convolution primitives; convTranspose2d runs the
     /// same three steps in other roles.
     ///
-    /// oneDNN picks each kernel's memory layout (`any`); plain NCHW tensors are reordered into it and results back,
-    /// per call. Measured on the reference machine (AVX-512), a 3×3 64→64 convolution on (8, 64, 64, 64), forward
-    /// and both gradients: im2col + GEMM ran at 38 GFLOP/s on one thread; oneDNN on plain NCHW (its GEMM-based
-    /// kernel) at 65 on one thread and 84 on two, as it barely splits across threads; its blocked-layout kernels at
-    /// 110 and 217, before the reorders.
+    /// oneDNN picks each kernel's memory layout (`any`); tensors in another layout are reordered into it and results
+    /// back, per call: NCHW ones always, blocked ones (``ImageLayout/channelBlocks(_:)``) only where its choice
+    /// differs. Measured on the reference machine (AVX-512), a 3×3 64→64 convolution on (8, 64, 64, 64), forward and
+    /// both gradients: im2col + GEMM ran at 38 GFLOP/s on one thread; oneDNN on plain NCHW (its GEMM-based kernel) at
+    /// 65 on one thread and 84 on two, as it barely splits across threads; its blocked-layout kernels at 110 and 217,
+    /// before the reorders.
     ///
     /// Primitives are built once per geometry and thread count (oneDNN sizes their scratch space for the threads
     /// it will use) and shared; oneDNN primitives may run on several threads at once, each call with scratch space
@@ -20,13 +21,14 @@
         let batch: Int
         let outChannels: Int
         let groups: Int
+        let layout: ImageLayout
         let threads: Int
 
         /// - Parameters:
-        ///   - source: `(N, C, H, W)`.
+        ///   - source: `(N, C, H, W)`, or as ``layout`` lays out C channels.
         ///   - weights: `(O, C/G, kh, kw)`.
         ///   - bias: `(O)`, or nil.
-        ///   - destination: `(N, O, outH, outW)`, overwritten.
+        ///   - destination: `(N, O, outH, outW)`, or as ``layout`` lays out O channels; overwritten.
         /// - Parameter keepingSource: Hand back the input in the kernel's layout, for ``backwardWeights``.
         /// - Returns: That copy, when kept and a reorder made one.
         @discardableResult
@@ -45,7 +47,7 @@
             return step.run(tensors, keeping: keepingSource ? [DNNL_ARG_SRC] : [])[DNNL_ARG_SRC]
         }
 
-        /// The input's gradient, `(N, C, H, W)`, overwritten, from the output's.
+        /// The input's gradient, in the input's layout, overwritten, from the output's.
         /// - Returns: The output's gradient in the kernel's layout, for ``backwardWeights``, when a reorder made one.
         @discardableResult
         func backwardData(
@@ -296,10 +298,11 @@
                 ? ([groupOut, groupIn, kernel.height, kernel.width], dnnl_oihw)
                 : ([groups, groupOut, groupIn, kernel.height, kernel.width], dnnl_goihw)
             let destinationShape = [convolution.batch, convolution.outChannels, geometry.outHeight, geometry.outWidth]
-            let source = Self.descriptor(sourceShape, dnnl_nchw)
+            let source = Self.descriptor(sourceShape, Self.tag(convolution.layout, channels: groupIn * groups))
             let weights = Self.descriptor(weightShape, weightTag)
             var bias = Self.descriptor([convolution.outChannels], dnnl_x)
-            let destination = Self.descriptor(destinationShape, dnnl_nchw)
+            let destination = Self.descriptor(
+                destinationShape, Self.tag(convolution.layout, channels: convolution.outChannels))
             // The kernels' own layouts: oneDNN picks them.
             var anySource = Self.descriptor(sourceShape, dnnl_format_tag_any)
             var anyWeights = Self.descriptor(weightShape, dnnl_format_tag_any)
@@ -369,6 +372,16 @@
                 ])
             for descriptor in [forwardPlain, forwardBiased, dataDescriptor, weightDescriptor] {
                 dnnl_primitive_desc_destroy(descriptor)
+            }
+        }
+
+        /// oneDNN's name for images of `channels` channels in `layout`; its shapes are (N, C, H, W) in any layout.
+        private static func tag(_ layout: ImageLayout, channels: Int) -> dnnl_format_tag_t {
+            switch layout.blockSize(channels: channels) {
+            case nil: dnnl_nchw
+            case 8: dnnl_nChw8c
+            case 16: dnnl_nChw16c
+            case let block?: preconditionFailure("oneDNN has no layout of \(block)-channel blocks")
             }
         }
 

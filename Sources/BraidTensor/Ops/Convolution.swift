@@ -134,58 +134,73 @@ struct ConvGeometry: Hashable {
 #endif
 
 extension Tensor {
-    /// Adds a per-channel bias to `(N, channels, spatial)` data in place.
-    private func addChannelBias(_ bias: Tensor, batch: Int, channels: Int, spatial: Int) {
-        for n in 0..<batch {
-            for channel in 0..<channels {
-                let value = bias.pointer[channel]
-                let plane = pointer + (n * channels + channel) * spatial
-                for index in 0..<spatial { plane[index] += value }
+    /// Adds a per-channel bias to images `(N, C, H, W)` or `(N, C/b, H, W, b)` in place.
+    private func addChannelBias(_ bias: Tensor) {
+        // Each pixel of a block's plane holds that block's channels side by side (one, channels first).
+        let block = rank == 5 ? shape[4] : 1
+        let plane = shape[2] * shape[3]
+        var values = pointer
+        for _ in 0..<shape[0] {
+            for first in stride(from: 0, to: bias.count, by: block) {
+                let channels = bias.pointer + first
+                for _ in 0..<plane {
+                    for index in 0..<block { values[index] += channels[index] }
+                    values += block
+                }
             }
         }
     }
 
-    /// Sums `(N, channels, spatial)` over N and spatial: the gradient of a per-channel bias.
+    /// Sums images `(N, C, H, W)` or `(N, C/b, H, W, b)` over all but the channels: a per-channel bias's gradient.
     private func channelSums() -> Tensor {
-        sum(axes: [0, 2, 3])
+        // (C/b, b) -> (C) when blocked.
+        rank == 5 ? sum(axes: [0, 2, 3]).reshaped([shape[1] * shape[4]]) : sum(axes: [0, 2, 3])
     }
 
     /// 2-D convolution (cross-correlation, as PyTorch's `conv2d`).
     /// - Parameters:
-    ///   - x: `(N, C, H, W)`.
-    ///   - weight: `(O, C/groups, kh, kw)`.
+    ///   - x: `(N, C, H, W)`, or as `layout` lays out C channels.
+    ///   - weight: `(O, C/groups, kh, kw)`, whatever the layout.
     ///   - bias: `(O)` or `nil`.
     ///   - groups: Splits C and O into this many independent convolutions.
-    /// - Returns: `(N, O, outH, outW)`.
+    /// - Returns: `(N, O, outH, outW)`, or as `layout` lays out O channels.
     public static func conv2d(
         _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-        dilation: Size2D = 1, groups: Int = 1
+        dilation: Size2D = 1, groups: Int = 1, layout: ImageLayout = .channelsFirst
     ) -> Tensor {
-        precondition(x.rank == 4 && weight.rank == 4, "conv2d needs (N, C, H, W) and (O, C/g, kh, kw)")
-        let (inChannels, outChannels) = (x.shape[1], weight.shape[0])
+        let (inChannels, height, width) = layout.channelsHeightWidth(of: x.shape)
+        precondition(
+            x.shape == layout.shape(batch: x.shape[0], channels: inChannels, height: height, width: width)
+                && weight.rank == 4, "conv2d needs images in the layout \(layout) and (O, C/g, kh, kw)")
+        let outChannels = weight.shape[0]
         precondition(inChannels % groups == 0 && outChannels % groups == 0, "channels not divisible by groups")
         precondition(weight.shape[1] * groups == inChannels, "conv2d weight \(weight.shape) does not take \(x.shape)")
         let geometry = ConvGeometry(
-            channels: inChannels / groups, height: x.shape[2], width: x.shape[3],
+            channels: inChannels / groups, height: height, width: width,
             kernel: Size2D(height: weight.shape[2], width: weight.shape[3]), stride: stride, padding: padding,
             dilation: dilation)
         precondition(geometry.positions > 0, "conv2d output would be empty for input \(x.shape)")
         #if canImport(Accelerate)
-            return convolveByColumns(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+            // The column path walks planes.
+            return layout.arrange(
+                convolveByColumns(
+                    layout.channelsFirst(x), weight: weight, bias: bias, geometry: geometry, groups: groups))
         #else
-            return convolveWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+            return convolveWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups, layout: layout)
         #endif
     }
 
     #if !canImport(Accelerate)
         /// conv2d by oneDNN's convolution primitives (see ``DNNLConvolution``).
         private static func convolveWithDNNL(
-            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int, layout: ImageLayout
         ) -> Tensor {
             let convolution = DNNLConvolution(
-                geometry: geometry, batch: x.shape[0], outChannels: weight.shape[0], groups: groups,
+                geometry: geometry, batch: x.shape[0], outChannels: weight.shape[0], groups: groups, layout: layout,
                 threads: ThreadBudget.computeThreads)
-            let output = Tensor.uninitialized([x.shape[0], weight.shape[0], geometry.outHeight, geometry.outWidth])
+            let output = Tensor.uninitialized(
+                layout.shape(
+                    batch: x.shape[0], channels: weight.shape[0], height: geometry.outHeight, width: geometry.outWidth))
             // The weight gradient reads the input again: keep the copy in the kernel's layout rather than reorder
             // it twice, and likewise share the output gradient's between the two gradients.
             let stagedSource = convolution.forward(
@@ -265,7 +280,7 @@ extension Tensor {
             let output =
                 batch == 1 ? product : product.reshapedView([outChannels, batch, positions]).permuted([1, 0, 2])
             let result = output.reshapedView([batch, outChannels, geometry.outHeight, geometry.outWidth])
-            if let bias { result.addChannelBias(bias, batch: batch, channels: outChannels, spatial: positions) }
+            if let bias { result.addChannelBias(bias) }
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])
             return record(result, inputs: inputs) { gradient, _ in
                 // (N, O, P) -> (O, N, P) = (G, O/G, N·P), the layout of the forward product.
@@ -312,36 +327,42 @@ extension Tensor {
     /// 2-D transposed convolution (PyTorch's `conv_transpose2d`): the adjoint of `conv2d`, used to
     /// upsample in decoders.
     /// - Parameters:
-    ///   - x: `(N, C, H, W)`.
-    ///   - weight: `(C, O/groups, kh, kw)`, PyTorch's layout.
+    ///   - x: `(N, C, H, W)`, or as `layout` lays out C channels.
+    ///   - weight: `(C, O/groups, kh, kw)`, PyTorch's layout, whatever the images' layout.
     ///   - bias: `(O)` or `nil`.
     ///   - outputPadding: Extra rows/columns on the bottom/right, to pick among output sizes.
-    /// - Returns: `(N, O, (H-1)·stride - 2·padding + dilation·(kh-1) + outputPadding + 1, …)`.
+    /// - Returns: `(N, O, (H-1)·stride - 2·padding + dilation·(kh-1) + outputPadding + 1, …)`, or as `layout` lays
+    ///   out O channels.
     public static func convTranspose2d(
         _ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Size2D = 0,
-        outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1
+        outputPadding: Size2D = 0, dilation: Size2D = 1, groups: Int = 1, layout: ImageLayout = .channelsFirst
     ) -> Tensor {
-        precondition(x.rank == 4 && weight.rank == 4, "convTranspose2d needs (N, C, H, W) and (C, O/g, kh, kw)")
+        let (inChannels, height, width) = layout.channelsHeightWidth(of: x.shape)
         precondition(
-            weight.shape[0] == x.shape[1] && x.shape[1] % groups == 0,
+            x.shape == layout.shape(batch: x.shape[0], channels: inChannels, height: height, width: width)
+                && weight.rank == 4, "convTranspose2d needs images in the layout \(layout) and (C, O/g, kh, kw)")
+        precondition(
+            weight.shape[0] == inChannels && inChannels % groups == 0,
             "convTranspose2d weight \(weight.shape) does not take \(x.shape)")
         let kernel = Size2D(height: weight.shape[2], width: weight.shape[3])
         let outHeight =
-            (x.shape[2] - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1)
+            (height - 1) * stride.height - 2 * padding.height + dilation.height * (kernel.height - 1)
             + outputPadding.height + 1
         let outWidth =
-            (x.shape[3] - 1) * stride.width - 2 * padding.width + dilation.width * (kernel.width - 1)
+            (width - 1) * stride.width - 2 * padding.width + dilation.width * (kernel.width - 1)
             + outputPadding.width + 1
         // The conv2d that maps this op's output back to its input: this op is its data gradient.
         let geometry = ConvGeometry(
             channels: weight.shape[1], height: outHeight, width: outWidth, kernel: kernel, stride: stride,
             padding: padding, dilation: dilation)
-        precondition(
-            geometry.outHeight == x.shape[2] && geometry.outWidth == x.shape[3], "convTranspose2d geometry mismatch")
+        precondition(geometry.outHeight == height && geometry.outWidth == width, "convTranspose2d geometry mismatch")
         #if canImport(Accelerate)
-            return transposeByColumns(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+            // The column path walks planes.
+            return layout.arrange(
+                transposeByColumns(
+                    layout.channelsFirst(x), weight: weight, bias: bias, geometry: geometry, groups: groups))
         #else
-            return transposeWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups)
+            return transposeWithDNNL(x, weight: weight, bias: bias, geometry: geometry, groups: groups, layout: layout)
         #endif
     }
 
@@ -351,20 +372,20 @@ extension Tensor {
         /// gradient its weight gradient with the roles of input and output swapped. The weight, (C, O/G, kh, kw),
         /// is that convolution's as it stands.
         private static func transposeWithDNNL(
-            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int
+            _ x: Tensor, weight: Tensor, bias: Tensor?, geometry: ConvGeometry, groups: Int, layout: ImageLayout
         ) -> Tensor {
-            let (batch, inChannels) = (x.shape[0], x.shape[1])
-            let outChannels = geometry.channels * groups
+            let batch = x.shape[0]
             let adjoint = DNNLConvolution(
-                geometry: geometry, batch: batch, outChannels: inChannels, groups: groups,
+                geometry: geometry, batch: batch, outChannels: weight.shape[0], groups: groups, layout: layout,
                 threads: ThreadBudget.computeThreads)
-            let output = Tensor.uninitialized([batch, outChannels, geometry.height, geometry.width])
+            let output = Tensor.uninitialized(
+                layout.shape(
+                    batch: batch, channels: geometry.channels * groups, height: geometry.height, width: geometry.width))
             // The weight gradient reads x again in the kernel's layout: the copy made here is kept for it.
             let stagedInput = adjoint.backwardData(
                 outputGradient: x.pointer, weights: weight.pointer, inputGradient: output.pointer)
             if let bias {
-                output.addChannelBias(
-                    bias, batch: batch, channels: outChannels, spatial: geometry.height * geometry.width)
+                output.addChannelBias(bias)
             }
             return recordThroughDNNL(
                 output, x: x, weight: weight, bias: bias,
@@ -410,7 +431,7 @@ extension Tensor {
                 }
             }
             if let bias {
-                output.addChannelBias(bias, batch: batch, channels: outChannels, spatial: outHeight * outWidth)
+                output.addChannelBias(bias)
             }
             let inputs = [x, weight] + (bias.map { [$0] } ?? [])
             return record(output, inputs: inputs) { gradient, _ in

@@ -40,6 +40,9 @@ extension Tensor {
         precondition(axes.sorted() == Array(0..<rank), "\(axes) is not a permutation of \(rank) axes")
         guard axes != Array(0..<rank) else { return self }
         let outputShape = axes.map { shape[$0] }
+        // Axes of length 1 hold no order: when only they move, no element does, and a view serves.
+        let longAxes = axes.filter { shape[$0] > 1 }
+        guard longAxes != longAxes.sorted() else { return reshaped(outputShape) }
         let inputStrides = Shape.strides(shape)
         let output = Tensor.uninitialized(outputShape)
         let strides = axes.map { inputStrides[$0] }
