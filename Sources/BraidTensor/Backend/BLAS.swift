@@ -18,12 +18,30 @@ import Synchronization
 /// sentence: 1.18×; 16 × 16 × 32: 2.1×). Without AVX-512 the order turns for a single thread: capped at AVX2
 /// (`DNNL_MAX_CPU_ISA=AVX2`, `OPENBLAS_CORETYPE=Haswell`), CLIP ViT-B/32's 512 photos in two one-thread jobs took
 /// 32.4 s with oneDNN's AVX2 kernels and 29.3 s with OpenBLAS's alone. So there a product goes to oneDNN only when
-/// the budget gives it several threads, which OpenBLAS (kept at one, see ``ThreadBudget``) cannot use. On macOS
-/// every product goes to Accelerate.
+/// the budget gives it several threads, which OpenBLAS (kept at one, see ``ThreadBudget``) cannot use.
+///
+/// Debian's OpenBLAS (0.3.21) picks its kernels by the CPU's model, and falls back to its SSE3 ones ("Prescott")
+/// for a model newer than itself, such as the Intel Xeon (family 6, model 207) of the benchmarks' second machine.
+/// There oneDNN, which picks its kernels by the CPU's features, ran products of 128 × 32 × 128 to 1024 × 384 × 384
+/// 4-6× faster on one thread (66 × 66 × 32: 3.6×; 16 × 16 × 32, 8,192 multiply-adds: 0.6×), so every product but
+/// the smallest goes to it. On macOS every product goes to Accelerate.
 public enum BLAS {
     /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux, where it wins at one thread
     /// (``dnnlWinsAtOneThread``) or the budget gives a GEMM several.
-    static let smallestForDNNL = 1 << 22
+    static let smallestForDNNL = openBLASKnowsThisCPU ? 1 << 22 : 1 << 15
+
+    /// Whether OpenBLAS runs kernels made for this CPU's vector width, rather than its generic fallback.
+    static let openBLASKnowsThisCPU: Bool = {
+        #if canImport(Accelerate)
+            return true
+        #else
+            let avx2 = dnnl_cpu_isa_avx2.rawValue
+            guard dnnl_get_effective_cpu_isa().rawValue & avx2 == avx2 else { return true }
+            // OpenBLAS's kernel families with AVX2 (and, from SkylakeX on, AVX-512).
+            let core = String(cString: openblas_get_corename()).lowercased()
+            return ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"].contains(core)
+        #endif
+    }()
 
     /// Whether oneDNN's kernels beat OpenBLAS's at one thread on this CPU: only with AVX-512.
     static let dnnlWinsAtOneThread: Bool = {
@@ -54,7 +72,9 @@ public enum BLAS {
             return
         }
         #if !canImport(Accelerate)
-            if m * n * k >= smallestForDNNL && (dnnlWinsAtOneThread || ThreadBudget.computeThreads > 1) {
+            if m * n * k >= smallestForDNNL
+                && (dnnlWinsAtOneThread || !openBLASKnowsThisCPU || ThreadBudget.computeThreads > 1)
+            {
                 ThreadBudget.applyToCallingThread()
                 let status = dnnl_sgemm(
                     transposeA ? transposed : plain, transposeB ? transposed : plain, Int64(m), Int64(n), Int64(k),
