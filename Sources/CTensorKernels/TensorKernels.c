@@ -1,4 +1,8 @@
+// sincos is a GNU extension of math.h.
+#define _GNU_SOURCE
 #include "TensorKernels.h"
+
+#include <math.h>
 
 #if defined(__x86_64__)
 #include <xmmintrin.h>
@@ -325,3 +329,5 @@ void braid_binary_cross_entropy_backward(const float *restrict logits, const flo
     }
     restore_float_mode(caller_mode);
 }
+
+void braid_sincos(double x, double *sine, double *cosine) { sincos(x, sine, cosine); }

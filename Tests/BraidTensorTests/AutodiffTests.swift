@@ -132,6 +132,19 @@ final class ForwardValueTests: XCTestCase {
         var uniform = SeededRNG(seed: 7)
         XCTAssertTrue((0..<1000).allSatisfy { _ in (0..<1).contains(uniform.nextUniform()) })
     }
+
+    func testBulkNormalsAreTheOneAtATimeSequence() {
+        // Odd lengths, so a pair's second value waits for the next call, and calls of both kinds mixed.
+        var single = SeededRNG(seed: 9)
+        let expected = (0..<2_003).map { _ in single.nextNormal() }
+        var bulk = SeededRNG(seed: 9)
+        var drawn = bulk.normals(1)
+        drawn += bulk.normals(999)
+        drawn.append(bulk.nextNormal())
+        drawn += bulk.normals(1_002)
+        XCTAssertEqual(drawn, expected)
+        XCTAssertEqual(bulk.nextNormal(), single.nextNormal())
+    }
 }
 
 final class VectorMathTests: XCTestCase {

@@ -28,7 +28,7 @@ public struct Corruption: Codable, Sendable, Equatable {
     func apply(to pixels: [Float], rng: inout SeededRNG) -> [Float] {
         switch kind {
         case .gaussian:
-            return pixels.map { min(1, max(0, $0 + level * rng.nextNormal())) }
+            return zip(pixels, rng.normals(pixels.count)).map { pixel, noise in min(1, max(0, pixel + level * noise)) }
         case .masking:
             return pixels.map { rng.chance(level) ? 0 : $0 }
         case .saltAndPepper:

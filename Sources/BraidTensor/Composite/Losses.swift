@@ -1,4 +1,5 @@
 import CTensorKernels
+import Synchronization
 
 /// Loss functions built from primitives; their gradients come from the primitives' backward.
 
@@ -47,13 +48,25 @@ extension Tensor {
         precondition(logits.shape == targets.shape, "binaryCrossEntropyWithLogits needs logits and targets of one shape")
         let (x, y) = (logits, targets)
         let count = x.count
-        let loss = Tensor(scalar: braid_binary_cross_entropy_sum(x.pointer, y.pointer, count) / Float(count))
+        // Chunks' sums added in order of their place, so the loss does not depend on which thread finished first.
+        let chunkSums = Mutex<[(start: Int, sum: Float)]>([])
+        Parallel.forEachChunk(count, costPerItem: 8) { chunk in
+            let start = chunk.lowerBound
+            let sum = braid_binary_cross_entropy_sum(x.pointer + start, y.pointer + start, chunk.count)
+            chunkSums.withLock { $0.append((start, sum)) }
+        }
+        let total = chunkSums.withLock { $0.sorted { $0.start < $1.start }.reduce(0) { $0 + $1.sum } }
+        let loss = Tensor(scalar: total / Float(count))
         return record(loss, inputs: [x, y]) { gradient, _ in
             let scale = gradient.item / Float(count)
             var logitGradient: Tensor?
             if x.requiresGrad {
                 let result = Tensor.uninitialized(x.shape)
-                braid_binary_cross_entropy_backward(x.pointer, y.pointer, result.pointer, count, scale)
+                Parallel.forEachChunk(count, costPerItem: 8) { chunk in
+                    let start = chunk.lowerBound
+                    braid_binary_cross_entropy_backward(
+                        x.pointer + start, y.pointer + start, result.pointer + start, chunk.count, scale)
+                }
                 logitGradient = result
             }
             return [logitGradient, y.requiresGrad ? x * -scale : nil]

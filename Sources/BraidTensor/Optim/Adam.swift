@@ -63,9 +63,15 @@ public final class Adam: Optimizer {
             let (decay, l2) = decoupledWeightDecay ? (1 - learningRate * weightDecay, 0) : (1, weightDecay)
             firstMoments[index].withUnsafeMutableBufferPointer { m in
                 secondMoments[index].withUnsafeMutableBufferPointer { v in
-                    braid_adam_step(
-                        parameter.pointer, gradient.pointer, m.baseAddress, v.baseAddress, parameter.count,
-                        learningRate, beta1, beta2, correction1, correction2, epsilon, decay, l2)
+                    let (first, second) = (m.baseAddress!, v.baseAddress!)
+                    // Each element's update is its own, so the chunks give the same bits as one pass; a large
+                    // layer's (the VAE's 784 × 256) took 12% of its training thread's time alone.
+                    Parallel.forEachChunk(parameter.count, costPerItem: 4) { chunk in
+                        let start = chunk.lowerBound
+                        braid_adam_step(
+                            parameter.pointer + start, gradient.pointer + start, first + start, second + start,
+                            chunk.count, learningRate, beta1, beta2, correction1, correction2, epsilon, decay, l2)
+                    }
                 }
             }
         }

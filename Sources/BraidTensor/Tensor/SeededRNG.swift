@@ -1,3 +1,4 @@
+import CTensorKernels
 import Foundation
 
 /// A small, seeded pseudo-random generator, so initialisation, dropout and sampling noise repeat
@@ -75,6 +76,40 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         let angle = 2.0 * Double.pi * u2
         spareNormal = Float(radius * sin(angle))
         return Float(radius * cos(angle))
+    }
+
+    /// Fills `buffer` with standard normal samples: the values that as many calls of ``nextNormal()`` would give,
+    /// in order, at a fraction of the cost per value (a denoising autoencoder's noise, 100,352 values a batch,
+    /// took over a third of its training's time one call at a time).
+    public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        var index = 0
+        if let spare = spareNormal, !buffer.isEmpty {
+            spareNormal = nil
+            buffer[0] = spare
+            index = 1
+        }
+        var (sine, cosine) = (0.0, 0.0)
+        while index < buffer.count {
+            let u1 = 1.0 - Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+            let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+            let radius = (-2.0 * log(u1)).squareRoot()
+            braid_sincos(2.0 * Double.pi * u2, &sine, &cosine)
+            buffer[index] = Float(radius * cosine)
+            if index + 1 < buffer.count {
+                buffer[index + 1] = Float(radius * sine)
+            } else {
+                spareNormal = Float(radius * sine)
+            }
+            index += 2
+        }
+    }
+
+    /// `count` standard normal samples, as ``fillNormal(_:)`` draws them.
+    public mutating func normals(_ count: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            fillNormal(buffer)
+            initialized = count
+        }
     }
 
     private func rotateLeft(_ value: UInt64, by amount: UInt64) -> UInt64 {

@@ -71,7 +71,8 @@ public final class Tensor: @unchecked Sendable {
         _ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, using rng: inout SeededRNG
     ) -> Tensor {
         let result = uninitialized(shape)
-        for index in 0..<result.count { result.pointer[index] = mean + standardDeviation * rng.nextNormal() }
+        rng.fillNormal(UnsafeMutableBufferPointer(start: result.pointer, count: result.count))
+        for index in 0..<result.count { result.pointer[index] = mean + standardDeviation * result.pointer[index] }
         return result
     }
 

@@ -155,4 +155,7 @@ void braid_batch_norm_input_gradient(const float *gradient, const float *source,
 void braid_max_pool_plane(const float *plane, long height, long width, const long window[6], long out_height,
                           long out_width, float *target, int32_t *winners);
 
+// sin(x) and cos(x), bit for bit as libm's sin and cos give them, from one argument reduction (glibc's sincos).
+void braid_sincos(double x, double *sine, double *cosine);
+
 #endif

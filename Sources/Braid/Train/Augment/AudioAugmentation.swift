@@ -84,7 +84,7 @@ public struct AudioAugmentation: Codable, Sendable, Equatable {
         let signalPower = loud.reduce(0, +) / Float(max(1, loud.count))
         guard signalPower > 0 else { return }
         let noisePower = signalPower / pow(10, decibels / 10)
-        var noise = window.map { _ in rng.nextNormal() }
+        var noise = rng.normals(window.count)
         if pink {
             // Pink-ish: a one-pole low-pass (pole 0.85) tilts the noise toward low frequencies, as a room's
             // hum and traffic are.

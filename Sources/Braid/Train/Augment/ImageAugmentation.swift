@@ -72,7 +72,8 @@ public struct ImageAugmentation: Codable, Sendable, Equatable {
         }
         if rng.chance(noiseProbability) {
             let deviation = rng.uniform(0, noiseDeviation)
-            for index in image.indices { image[index] = min(1, max(0, image[index] + deviation * rng.nextNormal())) }
+            let noise = rng.normals(image.count)
+            for index in image.indices { image[index] = min(1, max(0, image[index] + deviation * noise[index])) }
         }
         if rng.chance(erasingProbability) { erase(&image, side: side, rng: &rng) }
     }
