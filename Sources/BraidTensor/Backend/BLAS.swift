@@ -28,7 +28,12 @@ import Synchronization
 public enum BLAS {
     /// Products with at least this many multiply-adds (m·n·k) go to oneDNN on Linux, where it wins at one thread
     /// (``dnnlWinsAtOneThread``) or the budget gives a GEMM several.
-    static let smallestForDNNL = openBLASKnowsThisCPU ? 1 << 22 : 1 << 15
+    static let smallestForDNNL = openBLASKnowsThisCPU ? smallestForSeveralThreads : 1 << 15
+
+    /// Products below this many multiply-adds run on one thread whatever the budget: waking a second costs more
+    /// than it saves (OpenBLAS's share, when it knows the CPU). Sent to oneDNN's two-thread team instead, the
+    /// autoencoder's 128 × 32 × 128 products made its epoch 1.21–1.34 s against 0.90–0.93 s on one thread.
+    static let smallestForSeveralThreads = 1 << 22
 
     /// Whether OpenBLAS runs kernels made for this CPU's vector width, rather than its generic fallback.
     static let openBLASKnowsThisCPU: Bool = {
@@ -75,7 +80,7 @@ public enum BLAS {
             if m * n * k >= smallestForDNNL
                 && (dnnlWinsAtOneThread || !openBLASKnowsThisCPU || ThreadBudget.computeThreads > 1)
             {
-                ThreadBudget.applyToCallingThread()
+                ThreadBudget.applyToCallingThread(atMost: m * n * k < smallestForSeveralThreads ? 1 : .max)
                 let status = dnnl_sgemm(
                     transposeA ? transposed : plain, transposeB ? transposed : plain, Int64(m), Int64(n), Int64(k),
                     alpha, a, Int64(lda), b, Int64(ldb), beta, c, Int64(ldc))
@@ -126,8 +131,9 @@ public enum ThreadBudget {
     #if !canImport(Accelerate)
         /// oneDNN sizes its OpenMP team from the calling thread's own setting, which every new thread inherits
         /// from OMP_NUM_THREADS (all cores) rather than from the budget.
-        static func applyToCallingThread() {
-            let wanted = Int32(threads.load(ordering: .relaxed))
+        /// - Parameter limit: Fewer threads than the budget, for work too small to share.
+        static func applyToCallingThread(atMost limit: Int = .max) {
+            let wanted = Int32(Swift.min(threads.load(ordering: .relaxed), limit))
             if omp_get_max_threads() != wanted { omp_set_num_threads(wanted) }
         }
     #endif
