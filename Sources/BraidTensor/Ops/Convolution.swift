@@ -136,9 +136,16 @@ struct ConvGeometry: Hashable {
 extension Tensor {
     /// Adds a per-channel bias to images `(N, C, H, W)` or `(N, C/b, H, W, b)` in place.
     private func addChannelBias(_ bias: Tensor) {
-        // Each pixel of a block's plane holds that block's channels side by side (one, channels first).
-        let block = rank == 5 ? shape[4] : 1
         let plane = shape[2] * shape[3]
+        guard rank == 5 else {
+            for (index, start) in stride(from: 0, to: count, by: plane).enumerated() {
+                let value = bias.pointer[index % bias.count]
+                for offset in start..<(start + plane) { pointer[offset] += value }
+            }
+            return
+        }
+        // Each pixel of a block's plane holds that block's channels side by side.
+        let block = shape[4]
         var values = pointer
         for _ in 0..<shape[0] {
             for first in stride(from: 0, to: bias.count, by: block) {
