@@ -35,6 +35,7 @@ public final class DiffusionTraining: TrainingTask {
     let average: WeightAverage
     /// Every phrasing's tokens, per label index.
     let captions: [[[Float]]]
+    let augmentation: ImageAugmentation
     public let store: ParameterStore
 
     public let selection = (metric: "loss", higherIsBetter: false)
@@ -72,6 +73,7 @@ public final class DiffusionTraining: TrainingTask {
         schedule = NoiseSchedule(kind: model.schedule, steps: model.timesteps)
         let encoder = try PromptEncoder(configuration: model.prompt, model: "diffusion")
         captions = try model.labels.map { label in try PromptPhrasings.prompts(for: label).map(encoder.tokens(of:)) }
+        augmentation = options.augmentation.image
     }
 
     public var configuration: any Encodable & Sendable { model }
@@ -87,10 +89,12 @@ public final class DiffusionTraining: TrainingTask {
         targets.reserveCapacity(examples.count * pixels)
         for (index, example) in examples.enumerated() {
             var rng = SeededRNG(seed: SeededRNG.derivedSeed(seed, UInt64(index)))
+            var digit = example.values
+            if augment { augmentation.apply(to: &digit, side: side, rng: &rng) }
             let t = Int(rng.next() % UInt64(schedule.steps))
             let (signal, noise) = schedule.marginal(at: t)
             for pixel in 0..<pixels {
-                let start = example.values[pixel] * 2 - 1
+                let start = digit[pixel] * 2 - 1
                 let epsilon = rng.nextNormal()
                 noisy.append(signal * start + noise * epsilon)
                 targets.append(model.prediction == .v ? signal * epsilon - noise * start : epsilon)
@@ -121,15 +125,24 @@ public final class DiffusionTraining: TrainingTask {
 
 extension DiffusionTraining {
     /// The loop's settings for a diffusion model unless flags say otherwise: AdamW without weight decay at 2e-3
-    /// with warm-up and cosine decay, no augmentation (a shifted digit is still that digit, but the samples would
-    /// learn to wander too).
+    /// with warm-up and cosine decay, and each training digit turned, sheared, scaled and moved a little. Trained
+    /// without that, 2 of 1,000 samples (both 1s) lay nearer a training digit than 99% of real test digits do;
+    /// distortions are one of the remedies for copying that Somepalli et al. ("Understanding and Mitigating
+    /// Copying in Diffusion Models", 2023) measured. They stay small: each digit keeps its centre within a pixel of
+    /// where MNIST centres it, and there is no elastic wobble, noise or erasing, which the samples would learn.
     public static var defaultOptions: TrainingOptions {
         var options = TrainingOptions()
         options.epochs = 10
         options.learningRate = 2e-3
         options.weightDecay = 0
         options.warmupEpochs = 0.25
-        options.augment = false
+        options.augmentation.image.rotationDegrees = 8
+        options.augmentation.image.scale = [0.92, 1.08]
+        options.augmentation.image.shearDegrees = 6
+        options.augmentation.image.translation = 1
+        options.augmentation.image.elasticProbability = 0
+        options.augmentation.image.noiseProbability = 0
+        options.augmentation.image.erasingProbability = 0
         options.clipNorm = 1
         return options
     }
