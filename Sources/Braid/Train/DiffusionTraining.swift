@@ -112,7 +112,8 @@ public final class DiffusionTraining: TrainingTask {
     }
 
     public func loss(_ batch: Batch, training: Bool, rng: inout SeededRNG) -> (loss: Tensor, metrics: Metrics) {
-        let loss = Tensor.meanSquaredError(network(batch.noisy, steps: batch.steps, prompts: batch.prompts), batch.targets)
+        let prediction = network(batch.noisy, steps: batch.steps, prompts: batch.prompts)
+        let loss = Tensor.meanSquaredError(prediction, batch.targets)
         let count = batch.steps.count
         return (loss, Metrics(sums: ["loss": Double(loss.item) * Double(count)], count: count))
     }
