@@ -93,9 +93,10 @@ public final class DiffusionTraining: TrainingTask {
             if augment { augmentation.apply(to: &digit, side: side, rng: &rng) }
             let t = Int(rng.next() % UInt64(schedule.steps))
             let (signal, noise) = schedule.marginal(at: t)
+            let epsilons = rng.normals(pixels)
             for pixel in 0..<pixels {
                 let start = digit[pixel] * 2 - 1
-                let epsilon = rng.nextNormal()
+                let epsilon = epsilons[pixel]
                 noisy.append(signal * start + noise * epsilon)
                 targets.append(model.prediction == .v ? signal * epsilon - noise * start : epsilon)
             }
