@@ -1,4 +1,5 @@
 #include "braid_jpeg.h"
+#include "braid_jpeg_eighth.h"
 
 #include <setjmp.h>
 #include <stdio.h>
@@ -94,8 +95,8 @@ int braid_jpeg_read_info(const uint8_t *data, size_t size, braid_jpeg_info *out,
     return 0;
 }
 
-int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *pixels, size_t pixels_size,
-                      char *message, size_t message_size) {
+int braid_jpeg_decode(const uint8_t *data, size_t size, braid_jpeg_options options, uint8_t *pixels,
+                      size_t pixels_size, char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
     braid_jpeg_error error;
     prepare(&info, &error, message, message_size);
@@ -110,7 +111,7 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *
     // The scaled inverse DCT, with libjpeg's default (accurate) DCT and chroma interpolation, as Pillow's draft
     // mode decodes.
     info.scale_num = 1;
-    info.scale_denom = reduction > 1 ? (unsigned int)reduction : 1;
+    info.scale_denom = options.reduction > 1 ? (unsigned int)options.reduction : 1;
     jpeg_start_decompress(&info);
     size_t channels = info.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
     size_t stride = (size_t)info.output_width * channels;
@@ -120,6 +121,13 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *
         return -1;
     }
     // From libjpeg's own pool, which jpeg_destroy_decompress frees on every path, longjmp included.
+    if (options.reduction == 8 && !options.libjpeg_only) {
+        int decoded = braid_jpeg_decode_eighth(&info, pixels, stride, options.split_bytes);
+        if (decoded) {
+            jpeg_destroy_decompress(&info);
+            return decoded == 2 ? BRAID_JPEG_TWO_THREADS : BRAID_JPEG_ONE_THREAD;
+        }
+    }
     JSAMPARRAY row = (*info.mem->alloc_sarray)(
         (j_common_ptr)&info, JPOOL_IMAGE, info.output_width * info.output_components, 1);
     while (info.output_scanline < info.output_height) {
@@ -140,5 +148,5 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, int reduction, uint8_t *
     }
     jpeg_finish_decompress(&info);
     jpeg_destroy_decompress(&info);
-    return 0;
+    return BRAID_JPEG_LIBJPEG;
 }

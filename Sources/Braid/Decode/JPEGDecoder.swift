@@ -25,6 +25,11 @@ public struct JPEGDecoder: Sendable {
     /// that keeps both sides at least this long (what an encoder that shrinks every image needs), much faster
     /// than decoding it whole.
     public var minimumSide: Int?
+    /// At 1/8, scans of at least this many bytes are decoded by two threads that meet in the middle
+    /// (`braid_jpeg_eighth.h`); 0 keeps one.
+    var splitBytes = 1 << 16
+    /// Leaves decoding at 1/8 to libjpeg alone, for comparing Braid's own entropy decoding with it.
+    var libjpegOnly = false
 
     public init(maxPixels: Int = PNGDecoder.defaultMaxPixels, minimumSide: Int? = nil) {
         self.maxPixels = maxPixels
@@ -60,32 +65,72 @@ public struct JPEGDecoder: Sendable {
         return try decode(
             bytes, header: header,
             reduction: Self.reduction(width: storedWidth, height: storedHeight, minimumSide: minimumSide),
-            source: source)
+            source: source
+        ).image
     }
 
     /// The image decoded at 1/`reduction` of each side (1, 2, 4 or 8), whatever `minimumSide` says.
     func decode(_ bytes: [UInt8], reduction: Int, source: String) throws(DecodeError) -> Image {
+        try decodeReporting(bytes, reduction: reduction, source: source).image
+    }
+
+    /// The same bytes at 1/8 through Braid's entropy decoder, split between two threads from the first byte on,
+    /// and through libjpeg alone: the fuzzer and the regression tests require that they end alike, with the same
+    /// pixels or the same error.
+    func eighthByBothDecoders(_ bytes: [UInt8], source: String) -> (
+        braid: Result<Image, DecodeError>, libjpeg: Result<Image, DecodeError>
+    ) {
+        var split = self
+        split.splitBytes = 1
+        split.libjpegOnly = false
+        var libjpeg = self
+        libjpeg.libjpegOnly = true
+        return (
+            Result { () throws(DecodeError) in try split.decode(bytes, reduction: 8, source: source) },
+            Result { () throws(DecodeError) in try libjpeg.decode(bytes, reduction: 8, source: source) }
+        )
+    }
+
+    /// Who decoded a file's entropy-coded data.
+    enum EntropyDecoding: Equatable {
+        case libjpeg
+        /// Braid's decoder at 1/8 (`braid_jpeg_eighth.h`), alone or with a second thread that met it.
+        case braid(threads: Int)
+    }
+
+    /// The image decoded at 1/`reduction`, and who decoded it.
+    func decodeReporting(
+        _ bytes: [UInt8], reduction: Int, source: String
+    ) throws(DecodeError) -> (image: Image, decoding: EntropyDecoding) {
         try decode(bytes, header: try readHeader(bytes, source: source), reduction: reduction, source: source)
     }
 
     private func decode(
         _ bytes: [UInt8], header: braid_jpeg_info, reduction: Int, source: String
-    ) throws(DecodeError) -> Image {
+    ) throws(DecodeError) -> (image: Image, decoding: EntropyDecoding) {
         // libjpeg's scaled sizes round up.
         let width = (Int(header.width) + reduction - 1) / reduction
         let height = (Int(header.height) + reduction - 1) / reduction
         let channels = Int(header.out_channels)
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         var message = [CChar](repeating: 0, count: 256)
+        let options = braid_jpeg_options(
+            reduction: Int32(reduction), split_bytes: splitBytes, libjpeg_only: libjpegOnly ? 1 : 0)
         let status = pixels.withUnsafeMutableBufferPointer { pixels in
-            braid_jpeg_decode(
-                bytes, bytes.count, Int32(reduction), pixels.baseAddress, pixels.count, &message, message.count)
+            braid_jpeg_decode(bytes, bytes.count, options, pixels.baseAddress, pixels.count, &message, message.count)
         }
-        guard status == 0 else { throw Self.error(message, source: source) }
+        guard status >= 0 else { throw Self.error(message, source: source) }
         let orientation = ExifOrientation(rawValue: Int(header.orientation))
-        var shown = (orientation ?? .normal).apply(to: Image(width: width, height: height, channels: channels, bytes: pixels))
+        let stored = Image(width: width, height: height, channels: channels, bytes: pixels)
+        var shown = (orientation ?? .normal).apply(to: stored)
         shown.orientation = orientation
-        return shown
+        let decoding: EntropyDecoding =
+            switch status {
+            case Int32(BRAID_JPEG_TWO_THREADS): .braid(threads: 2)
+            case Int32(BRAID_JPEG_ONE_THREAD): .braid(threads: 1)
+            default: .libjpeg
+            }
+        return (shown, decoding)
     }
 
     private func readHeader(_ bytes: [UInt8], source: String) throws(DecodeError) -> braid_jpeg_info {

@@ -22,6 +22,13 @@ final class FuzzRegressionTests: XCTestCase {
             _ = try decoder.info(bytes, source: "fuzz.png")
             _ = try decoder.decode(bytes, as: bytes.count % 2 == 0 ? .uint8 : .float32, source: "fuzz.png")
         },
+        "jpeg": { bytes in
+            let decoder = JPEGDecoder(maxPixels: 1 << 22)
+            _ = try? decoder.decode(bytes, source: "fuzz.jpg")
+            let (braid, libjpeg) = decoder.eighthByBothDecoders(bytes, source: "fuzz.jpg")
+            XCTAssertEqual(braid, libjpeg, "at 1/8, Braid's entropy decoder against libjpeg's")
+            _ = try libjpeg.get()
+        },
         "webp": { bytes in
             let decoder = WebPDecoder(maxPixels: 1 << 18)
             _ = try decoder.info(bytes, source: "fuzz.webp")
