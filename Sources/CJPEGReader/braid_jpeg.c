@@ -120,7 +120,6 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, braid_jpeg_options optio
         jpeg_destroy_decompress(&info);
         return -1;
     }
-    // From libjpeg's own pool, which jpeg_destroy_decompress frees on every path, longjmp included.
     if (options.reduction == 8 && !options.libjpeg_only) {
         int decoded = braid_jpeg_decode_eighth(&info, pixels, stride, options.split_bytes);
         if (decoded) {
@@ -128,6 +127,7 @@ int braid_jpeg_decode(const uint8_t *data, size_t size, braid_jpeg_options optio
             return decoded == 2 ? BRAID_JPEG_TWO_THREADS : BRAID_JPEG_ONE_THREAD;
         }
     }
+    // From libjpeg's own pool, which jpeg_destroy_decompress frees on every path, longjmp included.
     JSAMPARRAY row = (*info.mem->alloc_sarray)(
         (j_common_ptr)&info, JPOOL_IMAGE, info.output_width * info.output_components, 1);
     while (info.output_scanline < info.output_height) {

@@ -25,8 +25,8 @@ public struct JPEGDecoder: Sendable {
     /// that keeps both sides at least this long (what an encoder that shrinks every image needs), much faster
     /// than decoding it whole.
     public var minimumSide: Int?
-    /// At 1/8, scans of at least this many bytes are decoded by two threads that meet in the middle
-    /// (`braid_jpeg_eighth.h`); 0 keeps one.
+    /// At 1/8, a file with at least this many bytes after its headers is decoded by two threads that meet in the
+    /// middle (`braid_jpeg_eighth.h`), while a core would otherwise idle; 0 keeps one.
     var splitBytes = 1 << 16
     /// Leaves decoding at 1/8 to libjpeg alone, for comparing Braid's own entropy decoding with it.
     var libjpegOnly = false

@@ -14,6 +14,9 @@ final class JPEGEighthTests: XCTestCase {
         return decoder
     }()
 
+    /// The decoder splits only where a second core is online.
+    private let splitThreads = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? 2 : 1
+
     private func braid(splitBytes: Int) -> JPEGDecoder {
         var decoder = JPEGDecoder()
         decoder.splitBytes = splitBytes
@@ -43,7 +46,7 @@ final class JPEGEighthTests: XCTestCase {
         for photo in try ffmpegPhotos() {
             let reference = try libjpeg.decodeReporting(photo.bytes, reduction: 8, source: photo.name)
             XCTAssertEqual(reference.decoding, .libjpeg)
-            for (splitBytes, threads) in [(0, 1), (1, 2)] {
+            for (splitBytes, threads) in [(0, 1), (1, splitThreads)] {
                 let decoded = try braid(splitBytes: splitBytes).decodeReporting(
                     photo.bytes, reduction: 8, source: photo.name)
                 XCTAssertEqual(decoded.decoding, .braid(threads: threads), photo.name)
@@ -69,7 +72,7 @@ final class JPEGEighthTests: XCTestCase {
             if decoded.decoding == .braid(threads: 2) { met += 1 }
         }
         // Files of a kilobyte give the second thread little room to fall onto the blocks before the data ends.
-        XCTAssertGreaterThan(met, 0, "the two threads never met on a fixture")
+        XCTAssertTrue(met > 0 || splitThreads == 1, "the two threads never met on a fixture")
     }
 
     /// A byte changed or the file cut short anywhere after the headers: Braid's decoder either decodes exactly
