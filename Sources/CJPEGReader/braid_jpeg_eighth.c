@@ -137,9 +137,11 @@ static void fill_kept_slots(void) {
     }
 }
 
+// A block of the MCU: its component's tables (one copy per component, so that the four luma blocks of a 4:2:0 MCU
+// read the same cache lines), and whether it is scaled up in the DCT domain, its 2x2 coefficients kept.
 typedef struct {
-    huffman dc, ac;
-    int keeps;  // the component is scaled up in the DCT domain: its 2x2 coefficients are kept
+    const huffman *dc, *ac;
+    int keeps;
 } block_kind;
 
 // One AC symbol of a block whose coefficients are not kept: moves `k` on and consumes the symbol and its value.
@@ -183,7 +185,7 @@ static inline int decode_block(const uint8_t *data, uint64_t *position, const bl
                                int16_t *kept) {
     bit_reader r = reader_at(data, *position);
     int length;
-    int s = decode_symbol(&kind->dc, r.buffer, &length);
+    int s = decode_symbol(kind->dc, r.buffer, &length);
     if (s < 0 || s > 15) return 0;
     *dc_difference = s ? extend((uint32_t)((r.buffer << length) >> (64 - s)), s) : 0;
     consume(&r, (unsigned)(length + s));
@@ -191,16 +193,16 @@ static inline int decode_block(const uint8_t *data, uint64_t *position, const bl
     if (kept) {
         while (k < 64) {
             refill(&r);
-            if (!keep_coefficient(&kind->ac, &r, &k, kept)) return 0;
+            if (!keep_coefficient(kind->ac, &r, &k, kept)) return 0;
         }
     } else {
         for (;;) {
             refill(&r);
             unsigned before = r.count;
-            if (!skip_coefficient(&kind->ac, &r, &k)) return 0;
+            if (!skip_coefficient(kind->ac, &r, &k)) return 0;
             if (k >= 64) break;
             if (before - r.count > 25) refill(&r);  // a long code: the second symbol may need 31 bits
-            if (!skip_coefficient(&kind->ac, &r, &k)) return 0;
+            if (!skip_coefficient(kind->ac, &r, &k)) return 0;
             if (k >= 64) break;
         }
     }
@@ -325,6 +327,7 @@ static int place_block(assembler *a, const block_place *place, int dc_difference
 typedef struct {
     uint8_t *data;        // entropy-coded bytes with stuffing removed, then PADDING zero bytes
     uint64_t bits;
+    huffman dc[4], ac[4];  // of each component
     block_kind kinds[MAX_PHASES];
     int phases;
     size_t blocks;        // in the scan
@@ -703,14 +706,13 @@ int braid_jpeg_decode_eighth(j_decompress_ptr info, uint8_t *pixels, size_t stri
         static const int line[5] = {0, 1, 3, 5, 7};
         for (int k = 0; k < KEPT; k++)
             a.quant[c][k] = (int16_t)component->quant_table->quantval[line[k / 5] * 8 + line[k % 5]];
-        block_kind kind = {.keeps = a.size[c] == 2};
-        if (!build_huffman(info->dc_huff_tbl_ptrs[component->dc_tbl_no], &kind.dc) ||
-            !build_huffman(info->ac_huff_tbl_ptrs[component->ac_tbl_no], &kind.ac))
+        if (!build_huffman(info->dc_huff_tbl_ptrs[component->dc_tbl_no], &shape.dc[c]) ||
+            !build_huffman(info->ac_huff_tbl_ptrs[component->ac_tbl_no], &shape.ac[c]))
             return 0;
         for (int y = 0; y < component->MCU_height; y++)
             for (int x = 0; x < component->MCU_width; x++, phase++) {
                 if (phase >= MAX_PHASES) return 0;
-                shape.kinds[phase] = kind;
+                shape.kinds[phase].keeps = a.size[c] == 2;
                 a.component[phase] = c;
                 a.column[phase] = x;
                 a.row[phase] = y;
@@ -738,6 +740,10 @@ int braid_jpeg_decode_eighth(j_decompress_ptr info, uint8_t *pixels, size_t stri
     uint8_t *data = s->data;
     *s = shape;
     s->data = data;
+    for (int p = 0; p < s->phases; p++) {
+        s->kinds[p].dc = &s->dc[a.component[p]];
+        s->kinds[p].ac = &s->ac[a.component[p]];
+    }
 
     int decoded = 0;
     pthread_t tail_thread;
