@@ -82,25 +82,25 @@ def records_of(columns):
 
 
 class _KillSwitch:
-    """The tests' fault hook: BRAID_ENGINES_KILL_ONCE=MARKER:N makes the first worker that creates MARKER
-    SIGKILL its braid after N lines, the way a worker machine loses a process; every later worker runs normally."""
+    """The tests' fault hook: BRAID_ENGINES_KILL_ONCE=MARKER:N makes the first worker whose braid answers N lines
+    SIGKILL it, the way a worker machine loses a process, and create MARKER, so that no later worker does."""
 
     def __init__(self):
         spec = os.environ.get("BRAID_ENGINES_KILL_ONCE")
-        self.after = None
-        if not spec:
-            return
-        marker, after = spec.rsplit(":", 1)
-        try:
-            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-        except FileExistsError:
-            return
-        self.after = int(after)
+        self.marker, self.after = None, None
+        if spec:
+            self.marker, after = spec.rsplit(":", 1)
+            self.after = int(after)
 
     def check(self, process, lines):
-        if self.after is not None and lines >= self.after:
-            os.kill(process.pid, signal.SIGKILL)
-            self.after = None
+        if self.after is None or lines < self.after:
+            return
+        self.after = None
+        try:
+            os.close(os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+        os.kill(process.pid, signal.SIGKILL)
 
 
 class _Request:

@@ -7,10 +7,12 @@
     write_parquet_atomically(embeddings, "embeddings.parquet")
 
 Ray's traps, defused: actors ask for a fraction of a CPU (num_cpus), so that on a small machine the read tasks
-still get cores; an actor whose braid is killed exits, so Ray restarts it and retries its batch, but only
-max_restarts times (Ray Data's default restarts failed actors for ever); a braid that exits with an error (a
-model that will not load) fails the job with braid's message instead of restarting; and write_* is not atomic,
-so write_parquet_atomically writes beside the target and renames.
+still get cores; the job waits until every actor of the pool is up (Ray Data starts them in the background and
+gives batches to those that are ready: on a 2-CPU cluster that had run a job before, one of two braid actors then
+often got no batch at all and the job ran at half speed); an actor whose braid is killed exits, so Ray restarts
+it and retries its batch, but only max_restarts times (Ray Data's default restarts failed actors for ever); a
+braid that exits with an error (a model that will not load) fails the job with braid's message instead of
+restarting; and write_* is not atomic, so write_parquet_atomically writes beside the target and renames.
 """
 import os
 import shutil
@@ -20,6 +22,11 @@ from pathlib import Path
 import pyarrow as pa
 
 from . import BraidProcess, braid_command, record_batch, records_of
+
+
+# How long a job waits for its braid actors before it fails (Ray Data's "Timed out while starting actors"), for a
+# cluster without the CPUs that `actors * num_cpus` asks for.
+WAIT_FOR_ACTORS_S = 300
 
 
 class BraidActor:
@@ -46,10 +53,12 @@ def embed_dataset(dataset, braid, encoder=None, model=None, env=None, actors=2, 
     processes. Large batches keep braid busy: it idles while its actor hands a batch back and takes the next
     (on 2 cores a 20,000-item job took 41.8-42.3 s with batches of 1,000 rows, 42.1-46.1 s with 256)."""
     command = braid_command(braid, encoder=encoder, model=model, threads=threads)
-    return dataset.map_batches(
+    embeddings = dataset.map_batches(
         BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pyarrow",
         concurrency=actors, num_cpus=num_cpus, max_concurrency=2, max_restarts=max_restarts,
         max_task_retries=max_restarts)
+    embeddings.context.wait_for_min_actors_s = WAIT_FOR_ACTORS_S
+    return embeddings
 
 
 def runtime_env(env_vars=None):
