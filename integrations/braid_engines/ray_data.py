@@ -51,7 +51,9 @@ def embed_dataset(dataset, braid, encoder=None, model=None, env=None, actors=2, 
                   batch_size=1000, max_restarts=3):
     """A Dataset of embeddings (braid_engines.SCHEMA) for a Dataset of records, through `actors` long-lived braid
     processes. Large batches keep braid busy: it idles while its actor hands a batch back and takes the next
-    (on 2 cores a 20,000-item job took 41.8-42.3 s with batches of 1,000 rows, 42.1-46.1 s with 256)."""
+    (on 2 cores a 20,000-item job took 41.8-42.3 s with batches of 1,000 rows, 42.1-46.1 s with 256).
+    The job starts once all its actors are up: this sets wait_for_min_actors_s on the DataContext that Ray Data
+    shares between `dataset` and the datasets made from it."""
     command = braid_command(braid, encoder=encoder, model=model, threads=threads)
     embeddings = dataset.map_batches(
         BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pyarrow",
