@@ -3,10 +3,11 @@
 (scripts/bench-engines): records in, Parquet out (written by the engine), then the Parquet read back and dumped as
 JSON lines sorted by id, with a summary line on stdout: rows, distinct ids, error rows, the engine's start-up
 (Spark: session, executors and their Python workers; Ray: the cluster and its Ray Data actors) and the job's
-seconds after it, up to its output written (stopping the engine is not counted).
+seconds after it, up to its output written (stopping the engine is not counted); with --cpu, also the CPU seconds
+that braid and everything else this job started used in that time (process_cpu.py).
 
     engine_job.py spark|ray --braid BRAID --records RECORDS.jsonl --output OUT.parquet --dump ROWS.jsonl
-                  [--encoder SELECTION] [--model DIR] [--partitions 4] [--kill-once MARKER:N]
+                  [--encoder SELECTION] [--model DIR] [--partitions 4] [--kill-once MARKER:N] [--cpu]
 
 Spark runs on local-cluster[2,1,1024] (two worker JVMs of one core each, as a standalone cluster lays them out);
 Ray on a local cluster of 2 CPUs with 2 braid actors. --kill-once sets the SIGKILL test hook of braid_engines.
@@ -20,13 +21,15 @@ import sys
 import time
 from pathlib import Path
 
+from process_cpu import ProcessCPU
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 JVM_OPTIONS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
 
-def run_spark(args, env):
+def run_spark(args, env, cpu):
     from pyspark.sql import SparkSession
     from braid_engines.spark import embed_dataframe
 
@@ -45,6 +48,7 @@ def run_spark(args, env):
     spark.sparkContext.setLogLevel("ERROR")
     _start_executors(spark, master)
     started = time.perf_counter()
+    cpu.start()
     startup = started - starting
     try:
         # The records' schema given, not inferred (a whole pass over them), and the file cut into --partitions
@@ -60,7 +64,7 @@ def run_spark(args, env):
         embeddings = embed_dataframe(records, braid=args.braid, encoder=args.encoder, model=args.model, env=env,
                                      threads=args.threads)
         embeddings.write.mode("overwrite").parquet(str(args.output))
-        return startup, time.perf_counter() - started
+        return startup, time.perf_counter() - started, cpu.stop()
     finally:
         spark.stop()
 
@@ -84,7 +88,7 @@ def _start_executors(spark, master):
     spark.range(cores, numPartitions=cores).mapInArrow(lambda batches: batches, "id long").count()
 
 
-def run_ray(args, env):
+def run_ray(args, env, cpu):
     import logging
     import ray
     from braid_engines.ray_data import embed_dataset, runtime_env, write_parquet_atomically
@@ -98,15 +102,24 @@ def run_ray(args, env):
     ray.data.DataContext.get_current().enable_progress_bars = False
     _start_ray_data(ray, args.braid, env)
     started = time.perf_counter()
+    cpu.start()
     startup = started - starting
     try:
         records = ray.data.read_json(str(args.records))
         embeddings = embed_dataset(records, braid=args.braid, encoder=args.encoder, model=args.model, env=env,
                                    threads=args.threads)
         write_parquet_atomically(embeddings, args.output)
-        return startup, time.perf_counter() - started
+        return startup, time.perf_counter() - started, cpu.stop()
     finally:
         ray.shutdown()
+
+
+class _NoCPU:
+    def start(self):
+        pass
+
+    def stop(self):
+        return None
 
 
 def _start_ray_data(ray, braid, env):
@@ -133,13 +146,15 @@ def main():
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--kill-once")
+    parser.add_argument("--cpu", action="store_true", help="report the CPU seconds of braid and of the rest")
     args = parser.parse_args()
     if args.kill_once:
         os.environ["BRAID_ENGINES_KILL_ONCE"] = args.kill_once
     # braid gets exactly this environment: nothing of the test runner's leaks in.
     env = {"BRAID_MODELS": os.environ["BRAID_MODELS"]} if "BRAID_MODELS" in os.environ else {}
     try:
-        startup, seconds = (run_spark if args.engine == "spark" else run_ray)(args, env)
+        cpu = ProcessCPU() if args.cpu else _NoCPU()
+        startup, seconds, cpu_seconds = (run_spark if args.engine == "spark" else run_ray)(args, env, cpu)
     except Exception as error:  # the engine's error, which carries braid's message
         print(f"engine_job: {args.engine} job failed: {error}", file=sys.stderr)
         sys.exit(1)
@@ -154,7 +169,7 @@ def main():
                 dump.write(json.dumps(row) + "\n")
     print(json.dumps({"engine": args.engine, "rows": len(rows), "distinct_ids": len(set(ids)),
                       "errors": sum(1 for row in rows if row["error"]), "startup_seconds": round(startup, 3),
-                      "seconds": round(seconds, 3),
+                      "seconds": round(seconds, 3), "cpu_seconds": cpu_seconds,
                       "columns": table.column_names}))
 
 
