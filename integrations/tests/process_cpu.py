@@ -5,7 +5,6 @@ last half second of one, is missed.
 """
 import os
 import threading
-import time
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
