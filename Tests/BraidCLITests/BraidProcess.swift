@@ -131,6 +131,14 @@ func jsonObject(_ line: String) throws -> [String: Any] {
     try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
 }
 
+/// The floats of an `--embedding-format base64` vector, decoded here byte by byte rather than by Braid's reader.
+func base64Floats(_ value: Any?) throws -> [Float] {
+    let bytes = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(value as? String)))
+    return stride(from: 0, to: bytes.count, by: 4).map { offset in
+        Float(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * $1) })
+    }
+}
+
 func cosine(_ a: [Double], _ b: [Double]) -> Double {
     zip(a, b).map(*).reduce(0, +) / (sqrt(a.map { $0 * $0 }.reduce(0, +)) * sqrt(b.map { $0 * $0 }.reduce(0, +)))
 }

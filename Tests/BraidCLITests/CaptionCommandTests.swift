@@ -126,7 +126,12 @@ final class CaptionCommandTests: XCTestCase {
             XCTAssertEqual(line["encoder"] as? String, "digits-fusion-\(fusion)")
             XCTAssertEqual(line["parts"] as? [String], ["image", "audio"])
             XCTAssertEqual(line["dim"] as? Int, dimension)
-            XCTAssertEqual((line["embedding"] as? [Double])?.count, dimension)
+            let vector = try XCTUnwrap(line["embedding"] as? [Double]).map(Float.init)
+            XCTAssertEqual(vector.count, dimension)
+            let base64 = try BraidProcess.run(
+                ["embed", "--fuse", fusion, "--image", image.path, "--audio", sound.path, "--embedding-format", "base64"],
+                directory: folder)
+            XCTAssertEqual(try base64Floats(try XCTUnwrap(objects(base64).first)["embedding"]), vector, fusion)
         }
         let unfused = try BraidProcess.run(["embed", "--image", image.path, "--audio", sound.path], directory: folder)
         XCTAssertEqual(unfused.status, 1)

@@ -31,6 +31,26 @@ final class EmbedCommandTests: XCTestCase {
         XCTAssertTrue(Set(records.compactMap { $0["id"] as? String }).isDisjoint(with: failedIDs))
     }
 
+    func test_base64_vectors_hold_the_same_floats_as_the_numbers_and_the_rest_of_the_line_is_unchanged() throws {
+        let inputs = ["Fixtures/png/pngsuite", "Fixtures/wav", "Fixtures/text"]
+        let numbers = try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed"] + inputs)
+        let base64 = try BraidProcess.run(
+            ["embed", "--quiet", "--encoder", "text=hashed", "--embedding-format", "base64"] + inputs)
+        XCTAssertEqual(base64.status, numbers.status, base64.stderrText)
+        XCTAssertEqual(base64.stderr, numbers.stderr, "the same items fail")
+        let (decimal, encoded) = (try numbers.stdoutLines.map(jsonObject), try base64.stdoutLines.map(jsonObject))
+        XCTAssertEqual(encoded.count, decimal.count)
+        XCTAssertGreaterThan(encoded.count, 40)
+        for (expected, line) in zip(decimal, encoded) {
+            let id = line["id"] as? String ?? ""
+            XCTAssertEqual(try base64Floats(line["embedding"]), try XCTUnwrap(expected["embedding"] as? [Double], id).map(Float.init), id)
+            XCTAssertEqual(
+                try JSONSerialization.data(withJSONObject: line.filter { $0.key != "embedding" }, options: .sortedKeys),
+                try JSONSerialization.data(withJSONObject: expected.filter { $0.key != "embedding" }, options: .sortedKeys),
+                id)
+        }
+    }
+
     func test_ids_come_out_in_sorted_input_order_with_several_jobs() throws {
         let scratch = try ScratchFolder()
         let names = try scratch.writeTexts(60)

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-/// `braid search`: over a database, NumPy shards and JSON lines, the same matches as cosine over the JSON lines'
+/// `braid search`: over a database, NumPy shards and JSON lines (vectors as numbers or base64), the same matches as cosine over the JSON lines'
 /// vectors computed here, for a text and for an image as the query.
 final class SearchCommandTests: XCTestCase {
     private let inputs = ["Fixtures/png/pngsuite", "Fixtures/text"]
@@ -23,6 +23,8 @@ final class SearchCommandTests: XCTestCase {
         let lines = try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed"] + inputs)
         let records = try lines.stdoutLines.map(jsonObject)
         try lines.stdout.write(to: scratch.url.appendingPathComponent("index.jsonl"))
+        try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", "--embedding-format", "base64"] + inputs)
+            .stdout.write(to: scratch.url.appendingPathComponent("index-base64.jsonl"))
         XCTAssertEqual(
             try BraidProcess.run(["embed", "--quiet", "--encoder", "text=hashed", "--db", scratch.path("index.db")] + inputs).status, 1)
         XCTAssertEqual(
@@ -38,7 +40,7 @@ final class SearchCommandTests: XCTestCase {
         let textVector = try XCTUnwrap(try jsonObject(try XCTUnwrap(textLine.stdoutLines.first))["embedding"] as? [Double])
         let expectedTexts = try expectedIDs(records, encoder: "hashed", query: textVector, top: 2)
 
-        for index in [scratch.path("index.db"), scratch.path("index"), scratch.path("index.jsonl")] {
+        for index in ["index.db", "index", "index.jsonl", "index-base64.jsonl"].map(scratch.path) {
             let images = try BraidProcess.run(["search", index, image, "--top", "4", "--collection", "features"])
             XCTAssertEqual(images.status, 0, images.stderrText)
             let matches = try images.stdoutLines.map(jsonObject)

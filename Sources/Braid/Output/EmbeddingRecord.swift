@@ -71,14 +71,17 @@ extension EmbeddingRecord: OutputLine {
     public var embeddingRecord: EmbeddingRecord? { self }
 
     /// `{"id","source","modality","encoder","dim","embedding":[…],"meta":{…}}`, keys always in this order.
-    public var jsonLine: [UInt8] {
+    public var jsonLine: [UInt8] { jsonLine(embedding: .float) }
+
+    /// The line with the embedding written in `format`.
+    public func jsonLine(embedding format: EmbeddingFormat) -> [UInt8] {
         var line = JSONLine()
         line.append(key: "id", string: id)
         line.append(key: "source", string: source)
         line.append(key: "modality", string: modality.rawValue)
         line.append(key: "encoder", string: encoder)
         line.append(key: "dim", integer: dimension)
-        line.append(key: "embedding", floats: embedding)
+        line.append(key: "embedding", floats: embedding, as: format)
         line.append(key: "meta", meta: meta)
         return line.line
     }
@@ -92,7 +95,16 @@ public struct RenderedLine: OutputLine, Equatable {
     public let embeddingRecord: EmbeddingRecord?
 
     public init(_ record: some OutputLine) {
-        jsonLine = record.jsonLine
+        self.init(jsonLine: record.jsonLine)
+    }
+
+    /// An embedding's line, its vector written in `format`.
+    public init(_ record: EmbeddingRecord, embedding format: EmbeddingFormat) {
+        self.init(jsonLine: record.jsonLine(embedding: format))
+    }
+
+    private init(jsonLine: [UInt8]) {
+        self.jsonLine = jsonLine
         embeddingRecord = nil
     }
 

@@ -3,6 +3,7 @@
 struct FusedEmbeddingRecord: OutputLine {
     let item: FusedItem
     let model: String
+    let format: EmbeddingFormat
 
     var jsonLine: [UInt8] {
         var line = JSONLine()
@@ -10,7 +11,7 @@ struct FusedEmbeddingRecord: OutputLine {
         line.append(key: "encoder", string: model)
         line.append(key: "parts", strings: item.parts.map(\.rawValue))
         line.append(key: "dim", integer: item.embedding.count)
-        line.append(key: "embedding", floats: item.embedding)
+        line.append(key: "embedding", floats: item.embedding, as: format)
         return line.line
     }
 }

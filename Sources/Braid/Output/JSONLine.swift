@@ -15,8 +15,12 @@ struct JSONLine {
         bytes += String(integer).utf8
     }
 
-    mutating func append(key: String, floats: [Float]) {
+    mutating func append(key: String, floats: [Float], as format: EmbeddingFormat = .float) {
         appendKey(key)
+        if format == .base64 {
+            Self.appendString(EmbeddingFormat.base64Text(of: floats), to: &bytes)
+            return
+        }
         bytes.append(UInt8(ascii: "["))
         for (position, value) in floats.enumerated() {
             if position > 0 { bytes.append(UInt8(ascii: ",")) }

@@ -41,6 +41,8 @@ public struct EmbedJob: Sendable, Equatable {
     /// `--npy`: the vectors go into NumPy shards in this folder instead of JSON lines, and items its shards hold
     /// are skipped.
     public var numpy: NumPyOutput?
+    /// How JSON lines write each vector (`--embedding-format`).
+    public var embeddingFormat = EmbeddingFormat.float
     /// Compute threads of the whole run (BLAS and FFmpeg decoders); nil picks one per core.
     public var threads: Int?
     /// The Generate stage that takes the encode stage's place, when the pipeline file declares one.

@@ -71,7 +71,7 @@ public struct EmbedPipeline: Sendable {
         try registry.validate(job.encoders)
         let encoders = EncoderSet(
             registry: registry, choices: job.encoders, context: context,
-            keepsRecords: job.database != nil || job.numpy != nil)
+            lineFormat: job.database != nil || job.numpy != nil ? nil : job.embeddingFormat)
         for modality in job.encoders.keys { _ = try encoders.encoder(for: modality) }
         self.init(job: job, work: encoders)
     }
@@ -167,8 +167,9 @@ public struct EmbedPipeline: Sendable {
             if let generator = work.generator {
                 summary = try await sink.drain(batched(fused, stage: "generate", generator.lines(for:)))
             } else {
-                let name = work.fusion.name
-                summary = try await sink.drain(fused.map { $0.map { RenderedLine(FusedEmbeddingRecord(item: $0, model: name)) } })
+                let (name, format) = (work.fusion.name, job.embeddingFormat)
+                summary = try await sink.drain(
+                    fused.map { $0.map { RenderedLine(FusedEmbeddingRecord(item: $0, model: name, format: format)) } })
             }
         }
         return Summary(output: summary, skipped: skipped.value)
@@ -202,7 +203,9 @@ extension EncodeWork {
 
 extension EncoderSet: EncodeWork {
     func lines(for batch: [DecodedItem]) throws -> [RenderedLine] {
-        try encode(batch).map { keepsRecords ? RenderedLine(keeping: $0) : RenderedLine($0) }
+        try encode(batch).map { record in
+            lineFormat.map { RenderedLine(record, embedding: $0) } ?? RenderedLine(keeping: record)
+        }
     }
 
     /// Embeds a batch: one encoder call per modality present, in the batch's order.
@@ -247,14 +250,17 @@ final class EncoderSet: Sendable {
     private let choices: [Modality: String]
     private let context: EncoderContext
     private let built = Mutex<[Modality: any Encoder]>([:])
-    /// Records are kept for a store instead of formatted as lines.
-    private let keepsRecords: Bool
+    /// How the records' lines write their vectors; nil keeps the records for a store instead of formatting them.
+    private let lineFormat: EmbeddingFormat?
 
-    init(registry: EncoderRegistry, choices: [Modality: String], context: EncoderContext, keepsRecords: Bool = false) {
+    init(
+        registry: EncoderRegistry, choices: [Modality: String], context: EncoderContext,
+        lineFormat: EmbeddingFormat? = .float
+    ) {
         self.registry = registry
         self.choices = choices
         self.context = context
-        self.keepsRecords = keepsRecords
+        self.lineFormat = lineFormat
     }
 
     /// Each modality's encoder name: the choice, else the registry's default.

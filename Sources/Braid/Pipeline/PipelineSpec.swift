@@ -214,8 +214,17 @@ private struct SpecReader {
         }
         if let node = top["output"] {
             let output = try mapping(
-                node, "output", allowed: ["resume", "shard", "db", "collection", "prune", "npy", "shard_size"])
+                node, "output",
+                allowed: ["resume", "shard", "db", "collection", "prune", "npy", "shard_size", "embedding_format"])
             if let resume = output["resume"] { job.resume = try string(resume, "resume") }
+            if let node = output["embedding_format"] {
+                let name = try string(node, "embedding_format")
+                guard let format = EmbeddingFormat(rawValue: name) else {
+                    let formats = EmbeddingFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw fail(node, "unknown embedding_format '\(name)' (expected one of: \(formats))")
+                }
+                job.embeddingFormat = format
+            }
             let stores = ["resume", "db", "npy"].filter { output[$0] != nil }
             guard stores.count <= 1 else {
                 throw fail(node, "'output' takes one of resume, db and npy, not \(stores.joined(separator: " and "))")

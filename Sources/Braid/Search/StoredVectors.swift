@@ -133,9 +133,9 @@ public struct StoredVectors: Sendable {
             try Self.forEachLine(path) { line throws(OutputError) in
                 guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
                     object["encoder"] as? String == encoder, let id = object["id"] as? String,
-                    let numbers = object["embedding"] as? [Double]
+                    let vector = EmbeddingFormat.vector(from: object["embedding"])
                 else { return }
-                try add(Row(id: id, details: String(decoding: line, as: UTF8.self)), numbers.map(Float.init))
+                try add(Row(id: id, details: String(decoding: line, as: UTF8.self)), vector)
             }
         }
         try flush()
@@ -158,7 +158,8 @@ public struct StoredVectors: Sendable {
             }
             return try MappedArray(path: first.array).columns
         case .jsonLines(let path):
-            return (try Self.firstEmbeddingLine(in: path, encoder: encoder)["embedding"] as? [Any])?.count ?? 0
+            return EmbeddingFormat.vector(from: try Self.firstEmbeddingLine(in: path, encoder: encoder)["embedding"])?.count
+                ?? 0
         }
     }
 
@@ -260,7 +261,8 @@ public struct StoredVectors: Sendable {
         let reader = try reading(path) { () throws(InputError) in try ByteReader(path: path) }
         while let line = try reading(path, reader.readLine) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                let name = object["encoder"] as? String, object["embedding"] is [Any], encoder == nil || name == encoder
+                let name = object["encoder"] as? String, EmbeddingFormat.vector(from: object["embedding"]) != nil,
+                encoder == nil || name == encoder
             else { continue }
             return object
         }

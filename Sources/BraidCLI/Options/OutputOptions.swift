@@ -49,6 +49,12 @@ struct OutputOptions: ParsableArguments {
             valueName: "stderr|inline"))
     var errors = ErrorDestination.stderr
 
+    @Option(
+        help: ArgumentHelp(
+            "How each JSON line writes its vector: 'float' (the default), an array of numbers; or 'base64', the little-endian float32 bytes in base64, read without parsing numbers (numpy.frombuffer(base64.b64decode(s), '<f4')).",
+            valueName: "float|base64"))
+    var embeddingFormat: EmbeddingFormat?
+
     @Flag(name: .shortAndLong, help: "Draw no progress bar.")
     var quiet = false
 
@@ -82,11 +88,14 @@ struct OutputOptions: ParsableArguments {
     /// Applies the flags over a job's own settings.
     func apply(to job: inout EmbedJob) throws {
         if let resume { job.resume = resume }
+        if let embeddingFormat { job.embeddingFormat = embeddingFormat }
         if let db { job.database = EmbedJob.Database(path: db, collection: collection, prune: prune) }
         if let npy { job.numpy = EmbedJob.NumPyOutput(folder: npy, shardSize: shardSize) }
         if let shard { job.shard = try Shard(parsing: shard) }
     }
 }
+
+extension EmbeddingFormat: ExpressibleByArgument {}
 
 /// Where failed items' lines go.
 enum ErrorDestination: String, ExpressibleByArgument, CaseIterable {

@@ -43,6 +43,9 @@ final class PipelineSpecTests: XCTestCase {
         XCTAssertEqual(database.database, EmbedJob.Database(path: "photos.db", collection: "photos", prune: true))
         let shards = try PipelineSpec.parse(yaml: "input: {paths: [a]}\noutput: {npy: vectors, shard_size: 500}", file: "p.yaml")
         XCTAssertEqual(shards.numpy, EmbedJob.NumPyOutput(folder: "vectors", shardSize: 500))
+        XCTAssertEqual(shards.embeddingFormat, .float)
+        let base64 = try PipelineSpec.parse(yaml: "input: {paths: [a]}\noutput: {embedding_format: base64}", file: "p.yaml")
+        XCTAssertEqual(base64.embeddingFormat, .base64)
     }
 
     func test_bad_values_are_reported_where_they_stand() {
@@ -58,6 +61,10 @@ final class PipelineSpecTests: XCTestCase {
                 "p.yaml:2:9: 'output' takes one of resume, db and npy, not db and npy"
             ),
             ("input: {paths: [a]}\noutput: {npy: v, prune: true}", "p.yaml:2:25: 'prune' goes with 'db'"),
+            (
+                "input: {paths: [a]}\noutput: {embedding_format: hex}",
+                "p.yaml:2:28: unknown embedding_format 'hex' (expected one of: float, base64)"
+            ),
             ("input: {paths: [a]}\noutput: {db: a.db, shard_size: 10}", "p.yaml:2:32: 'shard_size' goes with 'npy'"),
             (
                 "input: {paths: [a], tar: '-'}",
