@@ -12,7 +12,7 @@ paths point at them and at ../shared/data/fsdd/recordings:
                                              sound-only pairs (2,000 + 2,000 / 300 + 300)
   fusion-train.jsonl, fusion-test.jsonl     {"id","image","audio","label"}: the same digit seen and heard
                                              (12,000 / 3,000)
-  fusion-validation.jsonl                    3,000 such pairs from training digits that no other training pair
+  fusion-validation.jsonl                    20,000 such pairs from training digits that no other training pair
                                              uses, for choosing how fusion models train without looking at the
                                              test pairs (scripts/fusion-robustness PAIRS)
   caption-bench.jsonl                        10,000 test pairs (100 per combination) for throughput
@@ -116,7 +116,7 @@ def main():
     write(os.path.join(out, "fusion-train.jsonl"), fusion_pairs(train, "train", 12000, random.Random(3)))
     write(os.path.join(out, "fusion-test.jsonl"), fusion_pairs(test, "test", 3000, random.Random(4)))
     write(os.path.join(out, "caption-bench.jsonl"), caption_pairs(test, "bench", 100, 0, random.Random(5)))
-    write(os.path.join(out, "fusion-validation.jsonl"), fusion_pairs(train, "validation", 3000, random.Random(6), True))
+    write(os.path.join(out, "fusion-validation.jsonl"), fusion_pairs(train, "validation", 20000, random.Random(6), True))
 
 
 if __name__ == "__main__":
