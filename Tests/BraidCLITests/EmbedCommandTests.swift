@@ -49,6 +49,13 @@ final class EmbedCommandTests: XCTestCase {
                 try JSONSerialization.data(withJSONObject: expected.filter { $0.key != "embedding" }, options: .sortedKeys),
                 id)
         }
+
+        let scratch = try ScratchFolder()
+        let store = try BraidProcess.run(
+            ["embed", "--quiet", "--embedding-format", "base64", "--db", scratch.path("v.db"), "Fixtures/text"])
+        XCTAssertEqual(store.status, 64, "a usage error")
+        XCTAssertTrue(store.stderrText.contains("drop '--embedding-format base64'"), store.stderrText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.path("v.db")))
     }
 
     func test_ids_come_out_in_sorted_input_order_with_several_jobs() throws {

@@ -77,6 +77,10 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError(
                 "'--db FILE' stores the vectors in FILE and is its own journal; drop '--output' and '--resume'.")
         }
+        if let embeddingFormat, let store = db.map({ "--db \($0)" }) ?? npy.map({ "--npy \($0)" }) {
+            throw ValidationError(
+                "'\(store)' stores each vector as float32, not in JSON lines; drop '--embedding-format \(embeddingFormat.rawValue)'.")
+        }
         if db == nil && (collection != nil || prune) {
             throw ValidationError("'--collection' and '--prune' apply to a database: add '--db FILE'.")
         }
