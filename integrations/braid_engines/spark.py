@@ -10,7 +10,7 @@ executor's own environment differs from the driver's), and a braid that exits ea
 task with braid's own message (pipe's default checkCode=False would silently lose the rest of the partition), so
 Spark retries the whole partition and its output commit keeps exactly one attempt's rows. Spark retries a task
 spark.task.maxFailures times (4) on a cluster; a plain local[N] master never retries: use local[N,F]. Rows travel
-to the JVM as Arrow batches (mapInArrow), so the executors' Python (spark.pyspark.python) needs pyarrow.
+to the JVM as Arrow batches (mapInArrow), so the executors' Python (spark.pyspark.python) needs pyarrow and NumPy.
 """
 import shutil
 import tempfile
