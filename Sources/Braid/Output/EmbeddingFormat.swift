@@ -10,9 +10,10 @@ public enum EmbeddingFormat: String, Sendable, Equatable, CaseIterable {
     /// (`numpy.frombuffer(base64.b64decode(s), "<f4")`). Non-finite values survive too; `float` writes them `null`.
     case base64
 
-    /// The base64 text of `vector`'s little-endian float32 bytes.
-    static func base64Text(of vector: [Float]) -> String {
-        vector.map(\.bitPattern.littleEndian).withUnsafeBytes { Data($0) }.base64EncodedString()
+    /// The base64 of `vector`'s float32 bytes, ASCII that a JSON string holds without escapes. The bytes are the
+    /// host's, little-endian on every platform Braid builds for (as ``MappedArray`` reads them too).
+    static func base64(of vector: [Float]) -> Data {
+        vector.withUnsafeBytes { Data($0) }.base64EncodedData()
     }
 
     /// The vector a parsed JSON line holds under `embedding`, written in either format; nil when it is neither an
@@ -20,12 +21,10 @@ public enum EmbeddingFormat: String, Sendable, Equatable, CaseIterable {
     public static func vector(from value: Any?) -> [Float]? {
         if let numbers = value as? [Double] { return numbers.map(Float.init) }
         guard let text = value as? String, let bytes = Data(base64Encoded: text),
-            bytes.count % MemoryLayout<UInt32>.size == 0
+            bytes.count % MemoryLayout<Float>.size == 0
         else { return nil }
         return bytes.withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { index in
-                Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
-            }
+            (0..<raw.count / 4).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) }
         }
     }
 }

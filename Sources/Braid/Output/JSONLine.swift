@@ -18,7 +18,9 @@ struct JSONLine {
     mutating func append(key: String, floats: [Float], as format: EmbeddingFormat = .float) {
         appendKey(key)
         if format == .base64 {
-            Self.appendString(EmbeddingFormat.base64Text(of: floats), to: &bytes)
+            bytes.append(UInt8(ascii: "\""))
+            bytes += EmbeddingFormat.base64(of: floats)
+            bytes.append(UInt8(ascii: "\""))
             return
         }
         bytes.append(UInt8(ascii: "["))

@@ -134,6 +134,15 @@ private struct SpecReader {
         return value
     }
 
+    /// One of an enumeration's cases, named by its raw value.
+    func choice<Value: RawRepresentable & CaseIterable>(_ node: Node, _ key: String) throws(PipelineSpecError) -> Value
+    where Value.RawValue == String {
+        guard let value = Value(rawValue: try string(node, key)) else {
+            throw fail(node, "'\(key)' must be one of: \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
     func int(_ node: Node, _ key: String, minimum: Int = 1) throws(PipelineSpecError) -> Int {
         guard let value = Int(try string(node, key)), value >= minimum else {
             throw fail(node, "'\(key)' must be a whole number of at least \(minimum)")
@@ -217,14 +226,7 @@ private struct SpecReader {
                 node, "output",
                 allowed: ["resume", "shard", "db", "collection", "prune", "npy", "shard_size", "embedding_format"])
             if let resume = output["resume"] { job.resume = try string(resume, "resume") }
-            if let node = output["embedding_format"] {
-                let name = try string(node, "embedding_format")
-                guard let format = EmbeddingFormat(rawValue: name) else {
-                    let formats = EmbeddingFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw fail(node, "unknown embedding_format '\(name)' (expected one of: \(formats))")
-                }
-                job.embeddingFormat = format
-            }
+            if let node = output["embedding_format"] { job.embeddingFormat = try choice(node, "embedding_format") }
             let stores = ["resume", "db", "npy"].filter { output[$0] != nil }
             guard stores.count <= 1 else {
                 throw fail(node, "'output' takes one of resume, db and npy, not \(stores.joined(separator: " and "))")
@@ -294,15 +296,9 @@ private struct SpecReader {
         let generate = try mapping(
             node, "generate", allowed: ["model", "job", "out_dir", "add_noise", "seed", "beam", "n", "steps", "guidance"])
         guard let modelNode = generate["model"] else { throw fail(node, "'generate' needs a 'model'") }
-        var job = GenerationSpec.Job.reconstruct
-        if let value = generate["job"] {
-            let name = try string(value, "job")
-            guard let known = GenerationSpec.Job(rawValue: name) else {
-                let jobs = GenerationSpec.Job.allCases.map(\.rawValue).joined(separator: ", ")
-                throw fail(value, "'job' must be one of: \(jobs)")
-            }
-            job = known
-        }
+        let job = try generate["job"].map { value throws(PipelineSpecError) in
+            try choice(value, "job") as GenerationSpec.Job
+        } ?? .reconstruct
         var spec = GenerationSpec(model: try string(modelNode, "model"), job: job)
         if let value = generate["out_dir"] { spec.outDir = try string(value, "out_dir") }
         if let value = generate["add_noise"] { spec.addNoise = try bool(value, "add_noise") }

@@ -63,7 +63,7 @@ final class PipelineSpecTests: XCTestCase {
             ("input: {paths: [a]}\noutput: {npy: v, prune: true}", "p.yaml:2:25: 'prune' goes with 'db'"),
             (
                 "input: {paths: [a]}\noutput: {embedding_format: hex}",
-                "p.yaml:2:28: unknown embedding_format 'hex' (expected one of: float, base64)"
+                "p.yaml:2:28: 'embedding_format' must be one of: float, base64"
             ),
             ("input: {paths: [a]}\noutput: {db: a.db, shard_size: 10}", "p.yaml:2:32: 'shard_size' goes with 'npy'"),
             (
