@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
+import ray
 
 from . import BraidProcess, braid_command, record_batch, records_of
 
@@ -30,8 +31,8 @@ WAIT_FOR_ACTORS_S = 300
 
 
 class BraidActor:
-    """One braid for the life of the actor; each batch goes through it and comes back in order. The actor takes
-    two batches at once (max_concurrency), so braid holds the next while the last one's rows are handed back."""
+    """One braid for the life of the actor; each batch goes through it and comes back in order. Two calls run at
+    once (BraidProcess queues them), so braid holds the next batch while the last one's rows are handed back."""
 
     def __init__(self, command, env):
         self.worker = BraidProcess(command, env)
@@ -55,10 +56,13 @@ def embed_dataset(dataset, braid, encoder=None, model=None, env=None, actors=2, 
     The job starts once all its actors are up: this sets wait_for_min_actors_s on the DataContext that Ray Data
     shares between `dataset` and the datasets made from it."""
     command = braid_command(braid, encoder=encoder, model=model, threads=threads)
+    # Ray Data runs an actor's calls one at a time unless told they may overlap (enable_true_multi_threading):
+    # with the default, braid sat idle from the end of one batch until the next call wrote its records.
+    pool = ray.data.ActorPoolStrategy(size=actors, max_concurrent_calls_per_actor=2,
+                                      enable_true_multi_threading=True)
     embeddings = dataset.map_batches(
         BraidActor, fn_constructor_args=(command, env), batch_size=batch_size, batch_format="pyarrow",
-        concurrency=actors, num_cpus=num_cpus, max_concurrency=2, max_restarts=max_restarts,
-        max_task_retries=max_restarts)
+        compute=pool, num_cpus=num_cpus, max_restarts=max_restarts, max_task_retries=max_restarts)
     embeddings.context.wait_for_min_actors_s = WAIT_FOR_ACTORS_S
     return embeddings
 
