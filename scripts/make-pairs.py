@@ -12,10 +12,20 @@ paths point at them and at ../shared/data/fsdd/recordings:
                                              sound-only pairs (2,000 + 2,000 / 300 + 300)
   fusion-train.jsonl, fusion-test.jsonl     {"id","image","audio","label"}: the same digit seen and heard
                                              (12,000 / 3,000)
-  fusion-validation.jsonl                    20,000 such pairs from training digits that no other training pair
+  caption-bench.jsonl                        10,000 test pairs (100 per combination) for throughput
+  fusion-validation.jsonl                    20,000 fusion pairs from training digits that no other training pair
                                              uses, for choosing how fusion models train without looking at the
                                              test pairs (scripts/fusion-robustness PAIRS)
-  caption-bench.jsonl                        10,000 test pairs (100 per combination) for throughput
+  fusion-validation-unseen.jsonl             10,000 fusion pairs of parts the part encoders never trained on
+  fusion-train-unseen.jsonl                  12,000 more, from the other half of those parts, for training on them
+
+The part encoders (handwritten-digits, spoken-digits) trained on the training split less the 10% they held out
+for validation, so the parts of fusion-train.jsonl and fusion-validation.jsonl are parts they know, while a test
+part is one they have never seen. fusion-validation-unseen.jsonl pairs parts that both held out (one half of
+them, "check"; fusion-train-unseen.jsonl draws on the other, "fit"), with images that no other fusion pair uses;
+their recordings do occur in fusion-train.jsonl, which draws on every training take. held_out reproduces braid's
+validation rule (ValidationSplit: FNV-1a 64 of the item's id, mixed with the seed by splitmix64) for the ids
+braid gave those items: "train-images-idx3-ubyte.gz#N" and the recording's file name.
 Standard library only, so it runs wherever Python 3 does.
 """
 import gzip, json, os, random, struct, sys, zlib
@@ -35,6 +45,24 @@ def caption(seen, heard):
     return f"a handwritten {seen} and a spoken {heard}"
 
 
+MASK = (1 << 64) - 1
+
+
+def _mix(value):
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & MASK
+    return value ^ (value >> 31)
+
+
+def held_out(item_id, fraction=0.1, seed=1):
+    """Whether braid's ValidationSplit(fraction, seed) holds `item_id` out (SeededRNG.derivedSeed of its FNV-1a)."""
+    fnv = 0xCBF29CE484222325
+    for byte in item_id.encode():
+        fnv = ((fnv ^ byte) * 0x100000001B3) & MASK
+    position = _mix(_mix(seed) ^ _mix((fnv + 0x9E3779B97F4A7C15) & MASK)) % 1_000_000
+    return position < fraction * 1_000_000
+
+
 def read_idx(path):
     with gzip.open(path) as f:
         data = f.read()
@@ -52,17 +80,18 @@ def png(pixels, side):
 
 
 class Split:
-    def __init__(self, name, out, takes):
+    def __init__(self, name, out, takes, keep=lambda image_id, file: True):
         (count, rows, cols), pixels = read_idx(os.path.join(DATA, "mnist", f"{name}-images-idx3-ubyte.gz"))
         _, labels = read_idx(os.path.join(DATA, "mnist", f"{name}-labels-idx1-ubyte.gz"))
         self.name, self.out, self.side, self.pixels = name, out, rows, pixels
         self.used = set()
-        self.images = [[i for i in range(count) if labels[i] == d] for d in range(10)]
+        self.images = [[i for i in range(count) if labels[i] == d and keep(f"{name}-images-idx3-ubyte.gz#{i}", None)]
+                       for d in range(10)]
         recordings = os.path.join(DATA, "fsdd", "recordings")
         self.sounds = [[] for _ in range(10)]
         for file in sorted(os.listdir(recordings)):
             digit, _, take = file[:-4].split("_")
-            if int(take) in takes:
+            if int(take) in takes and keep(None, file):
                 self.sounds[int(digit)].append(os.path.join(recordings, file))
 
     def image(self, digit, rng, unused=False):
@@ -79,6 +108,17 @@ class Split:
 
     def sound(self, digit, rng):
         return rng.choice(self.sounds[digit])
+
+
+def encoders_held_out(half, used):
+    """A Split filter: the parts both encoders held out, in the "fit" or the "check" half (an even split of them
+    by the same rule under seed 2), leaving out the images in `used`."""
+    def keep(image_id, file):
+        if image_id is not None and int(image_id.rsplit("#", 1)[1]) in used:
+            return False
+        item_id = image_id or file
+        return held_out(item_id) and held_out(item_id, 0.5, 2) == (half == "check")
+    return keep
 
 
 def write(path, records):
@@ -113,10 +153,19 @@ def main():
     test = Split("test", out, range(0, 5))
     write(os.path.join(out, "caption-train.jsonl"), caption_pairs(train, "train", 200, 2000, random.Random(1)))
     write(os.path.join(out, "caption-test.jsonl"), caption_pairs(test, "test", 20, 300, random.Random(2)))
-    write(os.path.join(out, "fusion-train.jsonl"), fusion_pairs(train, "train", 12000, random.Random(3)))
+    fusion_train = fusion_pairs(train, "train", 12000, random.Random(3))
+    write(os.path.join(out, "fusion-train.jsonl"), fusion_train)
     write(os.path.join(out, "fusion-test.jsonl"), fusion_pairs(test, "test", 3000, random.Random(4)))
     write(os.path.join(out, "caption-bench.jsonl"), caption_pairs(test, "bench", 100, 0, random.Random(5)))
-    write(os.path.join(out, "fusion-validation.jsonl"), fusion_pairs(train, "validation", 20000, random.Random(6), True))
+    fusion_validation = fusion_pairs(train, "validation", 20000, random.Random(6), True)
+    write(os.path.join(out, "fusion-validation.jsonl"), fusion_validation)
+    # Drawn last, so that the lists above stay what they were, from images no fusion pair above uses.
+    used = {int(record["image"].rsplit("-", 1)[1][:-4]) for record in fusion_train + fusion_validation}
+    unseen = {half: Split("train", out, range(5, 50), encoders_held_out(half, used)) for half in ("fit", "check")}
+    write(os.path.join(out, "fusion-train-unseen.jsonl"),
+          fusion_pairs(unseen["fit"], "train-unseen", 12000, random.Random(8)))
+    write(os.path.join(out, "fusion-validation-unseen.jsonl"),
+          fusion_pairs(unseen["check"], "validation-unseen", 10000, random.Random(9)))
 
 
 if __name__ == "__main__":
