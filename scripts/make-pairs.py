@@ -80,18 +80,19 @@ def png(pixels, side):
 
 
 class Split:
-    def __init__(self, name, out, takes, keep=lambda image_id, file: True):
+    def __init__(self, name, out, takes, keep=lambda item_id: True):
+        """`keep` picks digits and recordings by the ids braid gives them ("train-images-idx3-ubyte.gz#N", the
+        recording's file name)."""
         (count, rows, cols), pixels = read_idx(os.path.join(DATA, "mnist", f"{name}-images-idx3-ubyte.gz"))
         _, labels = read_idx(os.path.join(DATA, "mnist", f"{name}-labels-idx1-ubyte.gz"))
         self.name, self.out, self.side, self.pixels = name, out, rows, pixels
         self.used = set()
-        self.images = [[i for i in range(count) if labels[i] == d and keep(f"{name}-images-idx3-ubyte.gz#{i}", None)]
-                       for d in range(10)]
+        self.images = [[i for i in range(count) if labels[i] == d and keep(image_id(name, i))] for d in range(10)]
         recordings = os.path.join(DATA, "fsdd", "recordings")
         self.sounds = [[] for _ in range(10)]
         for file in sorted(os.listdir(recordings)):
             digit, _, take = file[:-4].split("_")
-            if int(take) in takes and keep(None, file):
+            if int(take) in takes and keep(file):
                 self.sounds[int(digit)].append(os.path.join(recordings, file))
 
     def image(self, digit, rng, unused=False):
@@ -110,15 +111,16 @@ class Split:
         return rng.choice(self.sounds[digit])
 
 
-def encoders_held_out(half, used):
+def image_id(split, index):
+    """The id braid gives an MNIST digit read from the IDX file."""
+    return f"{split}-images-idx3-ubyte.gz#{index}"
+
+
+def encoders_held_out(half, excluded):
     """A Split filter: the parts both encoders held out, in the "fit" or the "check" half (an even split of them
-    by the same rule under seed 2), leaving out the images in `used`."""
-    def keep(image_id, file):
-        if image_id is not None and int(image_id.rsplit("#", 1)[1]) in used:
-            return False
-        item_id = image_id or file
-        return held_out(item_id) and held_out(item_id, 0.5, 2) == (half == "check")
-    return keep
+    by the same rule under seed 2), but for the ids in `excluded`."""
+    return lambda item_id: (item_id not in excluded and held_out(item_id)
+                            and held_out(item_id, 0.5, 2) == (half == "check"))
 
 
 def write(path, records):
@@ -160,7 +162,7 @@ def main():
     fusion_validation = fusion_pairs(train, "validation", 20000, random.Random(6), True)
     write(os.path.join(out, "fusion-validation.jsonl"), fusion_validation)
     # Drawn last, so that the lists above stay what they were, from images no fusion pair above uses.
-    used = {int(record["image"].rsplit("-", 1)[1][:-4]) for record in fusion_train + fusion_validation}
+    used = {image_id("train", record["image"].rsplit("-", 1)[1][:-4]) for record in fusion_train + fusion_validation}
     unseen = {half: Split("train", out, range(5, 50), encoders_held_out(half, used)) for half in ("fit", "check")}
     write(os.path.join(out, "fusion-train-unseen.jsonl"),
           fusion_pairs(unseen["fit"], "train-unseen", 12000, random.Random(8)))
