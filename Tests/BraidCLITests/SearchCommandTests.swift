@@ -1,8 +1,8 @@
 import Foundation
 import XCTest
 
-/// `braid search`: over a database, NumPy shards and JSON lines (vectors as numbers or base64), the same matches as cosine over the JSON lines'
-/// vectors computed here, for a text and for an image as the query.
+/// `braid search`: over a database, NumPy shards and JSON lines (vectors as numbers or base64), the same matches
+/// as cosine over the JSON lines' vectors computed here, for a text and for an image as the query.
 final class SearchCommandTests: XCTestCase {
     private let inputs = ["Fixtures/png/pngsuite", "Fixtures/text"]
 
