@@ -226,5 +226,18 @@ final class CaptionCommandTests: XCTestCase {
             XCTAssertEqual(fused.accuracy, try stated(Fused.self, model).accuracy, accuracy: 0.001, model)
             XCTAssertGreaterThanOrEqual(fused.accuracy, max(fused.imageOnly ?? 0, fused.audioOnly ?? 0), model)
         }
+        // With one part, early and cross-attention fusion decide as that part's classifier does (DecisionHead).
+        for model in ["digits-fusion-early", "digits-fusion-cross"] {
+            for (dropped, survivor) in [("image", \Fused.audioOnly), ("audio", \Fused.imageOnly)] {
+                let result = try BraidProcess.run(
+                    [
+                        "eval", model, "--records", folder.appendingPathComponent("fusion-test.jsonl").path, "--corrupt",
+                        "drop=\(dropped)", "--quiet",
+                    ], directory: folder)
+                XCTAssertEqual(result.status, 0, result.stderrText)
+                let fused = try JSONDecoder().decode(Fused.self, from: result.stdout)
+                XCTAssertEqual(fused.accuracy, try XCTUnwrap(fused[keyPath: survivor]), "\(model) without its \(dropped)")
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ import BraidTensor
 ///     audio tokens (B, Ta, Ca) ─ Linear ─ ‖ audio embedding (B, Ea) ─ Linear ─ + audio positions ─▶ xa (B, Ta + 1, W)
 ///     xi + attn(LN xi → LN xa) · has audio,   xa + attn(LN xa → LN xi) · has image
 ///        ─ join (B, Ti + Ta, W) ─ transformer block, missing part's keys hidden ─ LN ─▶ tokens (B, T, W)
-///        ─ mean over present tokens ─▶ embedding (B, W) ─ Linear ─▶ logits (B, K)
+///        ─ mean over present tokens ─▶ embedding (B, W) ─ decision head (``DecisionHead``) ─▶ logits (B, K)
 ///
 /// A missing part contributes nothing: its cross-attention term is zeroed, its tokens are hidden from the joint
 /// block's attention and from the mean, and the fused tokens come with a mask that hides them from a decoder.
@@ -39,8 +39,8 @@ struct CrossAttentionFusion: Sendable {
     let audioToImage: MultiHeadAttention
     let joint: TransformerBlock
     let norm: LayerNorm
-    /// The class scores' layer; a caption model's fusion, which only feeds its decoder, has none.
-    let head: Linear?
+    /// The joint decision; a caption model's fusion, which only feeds its decoder, has none.
+    let decision: DecisionHead?
 
     /// - Parameters:
     ///   - imageTokens: (Ti, Ci) of the image encoder's tokens.
@@ -68,7 +68,7 @@ struct CrossAttentionFusion: Sendable {
         audioToImage = try MultiHeadAttention(scope: scope.scope("audio_to_image"), dimension: width, heads: heads)
         joint = try TransformerBlock(scope: scope.scope("joint"), width: width, heads: heads)
         norm = try LayerNorm(scope: scope.scope("norm"), dimension: width)
-        head = try classes.map { try Linear(scope: scope.scope("head"), inFeatures: width, outFeatures: $0) }
+        decision = try classes.map { try DecisionHead(scope: scope, width: width, classes: $0) }
     }
 
     func callAsFunction(_ parts: PartFeatures) -> FusionOutput {
@@ -90,7 +90,10 @@ struct CrossAttentionFusion: Sendable {
         let tokens = norm(joint(joined, mask: mask))
         // (B, T, W) · (B, T, 1) summed over T -> (B, W): the mean over present tokens.
         let embedding = (tokens * Self.meanWeights(present)).sum(axes: [1])
-        return FusionOutput(logits: head?(embedding), embedding: embedding, tokens: tokens, tokenPresent: present)
+        let decided = decision?(embedding, parts: parts)
+        return FusionOutput(
+            logits: decided?.logits, embedding: embedding, tokens: tokens, tokenPresent: present,
+            correction: decided?.correction)
     }
 
     /// Per item, whether each of its Ti + Ta tokens belongs to a present part.

@@ -5,10 +5,11 @@ import BraidTensor
 /// "Multimodal Machine Learning: A Survey and Taxonomy", 2019, section 5).
 ///
 ///     image embedding (B, Ei) ‖ audio embedding (B, Ea) ‖ present (B, 2)
-///        ─ Linear + GELU ─ dropout ─▶ embedding (B, H) ─ Linear ─▶ logits (B, K)
+///        ─ Linear + GELU ─▶ embedding (B, H) ─ dropout ─ decision head (the classifiers' weighted decisions
+///        + a correction, ``DecisionHead``) ─▶ logits (B, K)
 ///
-/// A missing part's embedding is zeros, and its flag says so; training drops parts at random so the network
-/// learns to decide on the other alone.
+/// A missing part's embedding is zeros, and its flag says so; an item with one part gets that part's classifier's
+/// decision.
 ///
 /// Dimension legend: B batch, Ei and Ea the encoders' embedding widths, H hidden width, K classes.
 struct EarlyFusion: Sendable {
@@ -24,13 +25,13 @@ struct EarlyFusion: Sendable {
 
     let configuration: Configuration
     let hidden: Linear
-    let head: Linear
+    let decision: DecisionHead
 
     init(configuration: Configuration, imageWidth: Int, audioWidth: Int, classes: Int, scope: WeightScope) throws {
         self.configuration = configuration
         hidden = try Linear(
             scope: scope.scope("hidden"), inFeatures: imageWidth + audioWidth + 2, outFeatures: configuration.hiddenSize)
-        head = try Linear(scope: scope.scope("head"), inFeatures: configuration.hiddenSize, outFeatures: classes)
+        decision = try DecisionHead(scope: scope, width: configuration.hiddenSize, classes: classes)
     }
 
     func callAsFunction(_ parts: PartFeatures, training: Bool, rng: inout SeededRNG) -> FusionOutput {
@@ -41,7 +42,8 @@ struct EarlyFusion: Sendable {
                 parts.audio.embedding * parts.audio.presenceMask(rank: 2), parts.presenceFlags,
             ], axis: 1)
         let embedding = hidden(joined, activation: .gelu)
-        let logits = head(embedding.dropout(probability: configuration.dropout, training: training, using: &rng))
-        return FusionOutput(logits: logits, embedding: embedding)
+        let decided = decision(
+            embedding.dropout(probability: configuration.dropout, training: training, using: &rng), parts: parts)
+        return FusionOutput(logits: decided.logits, embedding: embedding, correction: decided.correction)
     }
 }

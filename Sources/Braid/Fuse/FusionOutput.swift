@@ -13,6 +13,9 @@ struct FusionOutput {
     /// Per item and token, whether the token belongs to a present part: whatever attends to `tokens` must hide the
     /// others (``AttentionMask/keys(present:)``).
     var tokenPresent: [[Bool]] = []
+    /// (B, K): what the network adds to the part classifiers' weighted decisions (``DecisionHead``); training keeps
+    /// it small. Nil for a stage without one.
+    var correction: Tensor? = nil
 }
 
 extension PartFeatures {

@@ -33,14 +33,13 @@ struct LateFusion: Sendable {
 
     func callAsFunction(_ parts: PartFeatures) -> FusionOutput {
         let (image, audio) = (parts.image, parts.audio)
-        let imageScores = image.logProbabilities * image.presenceMask(rank: 2)
-        let audioScores = audio.logProbabilities * audio.presenceMask(rank: 2)
-        // (B, K) ‖ (B, K) ‖ (B, 2) -> (B, 2K + 2) -> (B, 2) weights; +0.5413 makes an untrained gate's weights near 1.
-        let weights = (gate(Tensor.concatenate([imageScores, audioScores, parts.presenceFlags], axis: 1)) + 0.5413)
-            .softplus()
-        // (B, K) · (B, 1) for each expert.
-        let logits =
-            imageScores * weights.sliced(axis: 1, 0..<1) + audioScores * weights.sliced(axis: 1, 1..<2) + bias
+        // (B, K) ‖ (B, K) ‖ (B, 2) -> (B, 2K + 2) -> (B, 2) raw weights.
+        let decisions = Tensor.concatenate(
+            [
+                image.logProbabilities * image.presenceMask(rank: 2),
+                audio.logProbabilities * audio.presenceMask(rank: 2), parts.presenceFlags,
+            ], axis: 1)
+        let logits = parts.weightedDecisions(gate: gate(decisions)) + bias
         return FusionOutput(logits: logits, embedding: logits.softmax())
     }
 }

@@ -68,3 +68,17 @@ public struct PartFeatures: Sendable {
         (image.present[row] ? [.image] : []) + (audio.present[row] ? [.audio] : [])
     }
 }
+
+extension PartFeatures {
+    /// (B, K): the part classifiers' log-probabilities as a weighted product of experts,
+    /// `w_image · log p_image + w_audio · log p_audio`, a missing part's term left out (which leaves the other
+    /// expert's decision as it was).
+    /// - Parameter gate: (B, 2) raw weights, image then sound; `softplus(gate + 0.5413)` makes a gate of zeros weigh
+    ///   both experts 1.
+    func weightedDecisions(gate: Tensor) -> Tensor {
+        let weights = (gate + 0.5413).softplus()
+        // (B, K) · (B, 1) for each expert.
+        return image.logProbabilities * image.presenceMask(rank: 2) * weights.sliced(axis: 1, 0..<1)
+            + audio.logProbabilities * audio.presenceMask(rank: 2) * weights.sliced(axis: 1, 1..<2)
+    }
+}

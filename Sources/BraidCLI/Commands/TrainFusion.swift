@@ -12,6 +12,8 @@ extension BraidCommand.Train {
                   early   their embeddings and which parts are there, through one joint network
                   late    their decisions, as a weighted product of experts
                   cross   their token sequences attending to each other, then a joint transformer block
+                Early and cross-attention fusion decide from the classifiers' own decisions, weighted by what \
+                the joint network sees, plus a small correction where both parts are there.
                 Every training pair is corrupted at random (noise, a hidden patch, a part dropped), so the model \
                 learns to trust the clearer part.
 

@@ -55,7 +55,12 @@ final class FusionTests: XCTestCase {
     func testEarlyFusionGradientsMatchFiniteDifferences() throws {
         let network = try early()
         let parts = features([(true, true), (true, false), (false, true)])
-        let report = GradCheck.check([parts.image.embedding, parts.audio.embedding, network.hidden.weight]) { _ in
+        let report = GradCheck.check(
+            [
+                parts.image.embedding, parts.audio.embedding, parts.audio.logProbabilities, network.hidden.weight,
+                network.decision.experts.weight, network.decision.head.weight,
+            ]
+        ) { _ in
             var rng = SeededRNG(seed: 0)
             return network(parts, training: false, rng: &rng).logits!
         }
@@ -103,7 +108,7 @@ final class FusionTests: XCTestCase {
         let report = GradCheck.check(
             [
                 parts.image.tokens, parts.audio.tokens, parts.audio.embedding, network.imagePosition,
-                network.imageToAudio.query.weight,
+                network.imageToAudio.query.weight, network.decision!.experts.weight,
             ],
             step: 1e-2, absoluteTolerance: 2e-3
         ) { _ in
@@ -112,6 +117,63 @@ final class FusionTests: XCTestCase {
             return Tensor.concatenate([output.logits!, output.embedding], axis: 1)
         }
         XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    /// Early and cross-attention fusion decide as the classifiers' decisions weighted by a gate over the fused
+    /// embedding, plus a correction from it only where both parts are there: an item with one part gets exactly
+    /// that part's classifier's decision, scaled.
+    func testTheDecisionHeadWeighsTheClassifiersAndCorrectsOnlyJointItems() throws {
+        let parts = features([(true, true), (true, false), (false, true)])
+        var rng = SeededRNG(seed: 0)
+        let earlyNetwork = try early()
+        let crossNetwork = try cross()
+        let outputs = [
+            (earlyNetwork.decision, earlyNetwork(parts, training: false, rng: &rng)),
+            (crossNetwork.decision!, crossNetwork(parts)),
+        ]
+        let (image, audio) = (parts.image.logProbabilities.scalars, parts.audio.logProbabilities.scalars)
+        for (decision, output) in outputs {
+            let (logits, embedding) = (output.logits!.scalars, output.embedding)
+            let width = embedding.shape[1]
+            // Each layer by hand: y = W·e + b for the gate's two outputs and the head's four.
+            func layer(_ linear: Linear, row: Int, unit: Int) -> Float {
+                (0..<width).reduce(linear.bias!.scalars[unit]) {
+                    $0 + linear.weight.scalars[unit * width + $1] * embedding.scalars[row * width + $1]
+                }
+            }
+            for row in 0..<3 {
+                let weights = (0..<2).map { log(1 + exp(layer(decision.experts, row: row, unit: $0) + 0.5413)) }
+                let both: Float = row == 0 ? 1 : 0
+                for k in 0..<4 {
+                    let expected =
+                        weights[0] * (parts.image.present[row] ? image[row * 4 + k] : 0)
+                        + weights[1] * (parts.audio.present[row] ? audio[row * 4 + k] : 0)
+                        + both * layer(decision.head, row: row, unit: k)
+                    XCTAssertEqual(logits[row * 4 + k], expected, accuracy: 1e-4, "item \(row) class \(k)")
+                }
+            }
+            let decisions = output.logits!.argmax(axis: 1)
+            XCTAssertEqual(decisions[1], parts.image.logProbabilities.argmax(axis: 1)[1], "image only")
+            XCTAssertEqual(decisions[2], parts.audio.logProbabilities.argmax(axis: 1)[2], "sound only")
+            XCTAssertEqual(output.correction?.scalars.suffix(8), [Float](repeating: 0, count: 8)[...])
+        }
+    }
+
+    /// Training adds the mean square of the correction to the cross-entropy, so that the network corrects the
+    /// classifiers only where that pays.
+    func testFusionTrainingPenalisesTheCorrection() throws {
+        let network = try early()
+        let parts = features([(true, true), (true, true), (false, true)])
+        let labels = [0, 3, 1]
+        var rng = SeededRNG(seed: 0)
+        let output = network(parts, training: false, rng: &rng)
+        let correction = output.correction!.scalars
+        let expected =
+            Tensor.crossEntropy(logits: output.logits!, targets: labels).item
+            + FusionTraining.correctionPenalty * correction.map { $0 * $0 }.reduce(0, +) / Float(correction.count)
+        let loss = FusionTraining.loss(of: output, labels: labels).loss.item
+        XCTAssertEqual(loss, expected, accuracy: 1e-5)
+        XCTAssertGreaterThan(correction.map(abs).max()!, 0.01, "an untrained head corrects something")
     }
 
     func testShapesAndTokenPresence() throws {
