@@ -81,18 +81,27 @@ enum FusionNetwork: Sendable {
             return configuration.network
         }
         let network: FusionNetwork
-        switch architecture {
-        case .early:
-            network = try FusionNetwork(
-                architecture: .early, encoders: encoders, scope: scope,
-                early: configuration(EarlyFusion.Configuration.self))
-        case .late:
-            _ = try configuration(LateFusion.Configuration.self)
-            network = try FusionNetwork(architecture: .late, encoders: encoders, scope: scope)
-        case .cross:
-            network = try FusionNetwork(
-                architecture: .cross, encoders: encoders, scope: scope,
-                cross: configuration(CrossAttentionFusion.Configuration.self))
+        do {
+            switch architecture {
+            case .early:
+                network = try FusionNetwork(
+                    architecture: .early, encoders: encoders, scope: scope,
+                    early: configuration(EarlyFusion.Configuration.self))
+            case .late:
+                _ = try configuration(LateFusion.Configuration.self)
+                network = try FusionNetwork(architecture: .late, encoders: encoders, scope: scope)
+            case .cross:
+                network = try FusionNetwork(
+                    architecture: .cross, encoders: encoders, scope: scope,
+                    cross: configuration(CrossAttentionFusion.Configuration.self))
+            }
+        } catch WeightError.missingKey(let path, let key) where key.hasPrefix("experts.") {
+            // DecisionHead's gate arrived on 2026-12-07; a checkpoint from before has a plain head only.
+            throw ModelError(
+                path,
+                .unsupported(
+                    "no tensor '\(key)': an \(architecture.shortName) fusion model trained before its decision started "
+                        + "from the classifiers' (braid of 2026-12-07); train it again with 'braid train fusion'"))
         }
         return (network, encoders)
     }

@@ -97,6 +97,25 @@ final class FusionTrainingTests: XCTestCase {
         }
     }
 
+    /// An early or cross-attention fusion model saved before the decision head had its gate is refused with a
+    /// message that says so and what to do, not only which tensor is missing.
+    func testAFusionModelFromBeforeTheDecisionHeadIsAClearError() throws {
+        let shipped = Fixtures.root.deletingLastPathComponent().appendingPathComponent("models/digits-fusion-early")
+        let folder = try makeTemporaryFolder(self).appendingPathComponent("old-early")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: shipped.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+        let weights = try SafeTensorsFile(contentsOf: shipped.appendingPathComponent("model.safetensors"))
+        let kept = try Dictionary(
+            uniqueKeysWithValues: weights.keys.filter { !$0.hasPrefix("experts.") }.map { ($0, try weights.tensor($0)) })
+        try SafeTensorsFile.write(kept, to: folder.appendingPathComponent("model.safetensors"))
+        XCTAssertThrowsError(try Fusion(named: folder.path)) { error in
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains("model.safetensors"), message)
+            XCTAssertTrue(message.contains("train it again with 'braid train fusion'"), message)
+        }
+    }
+
     func testACaptionModelLearnsItsCaptionsAndWritesThem() async throws {
         let (data, records) = try pairs(perClass: 24)
         let folder = try makeTemporaryFolder(self).appendingPathComponent("captions").path
