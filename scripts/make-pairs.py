@@ -11,19 +11,21 @@ paths point at them and at ../shared/data/fsdd/recordings:
                                              sound drawn independently (20,000 / 2,000), plus image-only and
                                              sound-only pairs (2,000 + 2,000 / 300 + 300)
   fusion-train.jsonl, fusion-test.jsonl     {"id","image","audio","label"}: the same digit seen and heard
-                                             (12,000 / 3,000)
+                                             (24,000 / 3,000; the second 12,000 training pairs are of parts
+                                             the part encoders held out, see below)
   caption-bench.jsonl                        10,000 test pairs (100 per combination) for throughput
   fusion-validation.jsonl                    20,000 fusion pairs from training digits that no other training pair
                                              uses, for choosing how fusion models train without looking at the
                                              test pairs (scripts/fusion-robustness PAIRS)
   fusion-validation-unseen.jsonl             10,000 fusion pairs of parts the part encoders never trained on
-  fusion-train-unseen.jsonl                  12,000 more, from the other half of those parts, for training on them
 
 The part encoders (handwritten-digits, spoken-digits) trained on the training split less the 10% they held out
-for validation, so the parts of fusion-train.jsonl and fusion-validation.jsonl are parts they know, while a test
-part is one they have never seen. fusion-validation-unseen.jsonl pairs parts that both held out (one half of
-them, "check"; fusion-train-unseen.jsonl draws on the other, "fit"), with images that no other fusion pair uses;
-their recordings do occur in fusion-train.jsonl, which draws on every training take. held_out reproduces braid's
+for validation, so the parts of fusion-validation.jsonl and of the first 12,000 pairs of fusion-train.jsonl are
+parts they know, while a test part is one they have never seen. The parts both encoders held out are split in two
+halves: the second 12,000 pairs of fusion-train.jsonl draw on one ("fit"), so that the fusion models also learn
+how the classifiers do on parts new to them, and fusion-validation-unseen.jsonl on the other ("check"), both with
+images that no other fusion pair uses; the "check" recordings do occur in the first 12,000 training pairs, which
+draw on every training take. held_out reproduces braid's
 validation rule (ValidationSplit: FNV-1a 64 of the item's id, mixed with the seed by splitmix64) for the ids
 braid gave those items: "train-images-idx3-ubyte.gz#N" and the recording's file name.
 Standard library only, so it runs wherever Python 3 does.
@@ -156,7 +158,6 @@ def main():
     write(os.path.join(out, "caption-train.jsonl"), caption_pairs(train, "train", 200, 2000, random.Random(1)))
     write(os.path.join(out, "caption-test.jsonl"), caption_pairs(test, "test", 20, 300, random.Random(2)))
     fusion_train = fusion_pairs(train, "train", 12000, random.Random(3))
-    write(os.path.join(out, "fusion-train.jsonl"), fusion_train)
     write(os.path.join(out, "fusion-test.jsonl"), fusion_pairs(test, "test", 3000, random.Random(4)))
     write(os.path.join(out, "caption-bench.jsonl"), caption_pairs(test, "bench", 100, 0, random.Random(5)))
     fusion_validation = fusion_pairs(train, "validation", 20000, random.Random(6), True)
@@ -164,8 +165,8 @@ def main():
     # Drawn last, so that the lists above stay what they were, from images no fusion pair above uses.
     used = {image_id("train", record["image"].rsplit("-", 1)[1][:-4]) for record in fusion_train + fusion_validation}
     unseen = {half: Split("train", out, range(5, 50), encoders_held_out(half, used)) for half in ("fit", "check")}
-    write(os.path.join(out, "fusion-train-unseen.jsonl"),
-          fusion_pairs(unseen["fit"], "train-unseen", 12000, random.Random(8)))
+    write(os.path.join(out, "fusion-train.jsonl"),
+          fusion_train + fusion_pairs(unseen["fit"], "train-unseen", 12000, random.Random(8)))
     write(os.path.join(out, "fusion-validation-unseen.jsonl"),
           fusion_pairs(unseen["check"], "validation-unseen", 10000, random.Random(9)))
 

@@ -74,14 +74,15 @@ extension FusionTraining {
     /// recording the classifier hears as a 5 (p = 0.64) early fusion read as a 4 whenever the image was noise (0.9926
     /// where the sound alone is 1.0000). At 0.01 it still did at σ ≥ 0.5; at 0.1 it misses at most two pairs of
     /// 10,000 at any level with a clear sound, and cross-attention fusion at most three. The price is paid where both
-    /// parts are damaged (σ 0.3 with 0 dB: early 89% → 79%, cross-attention 94% → 84% on the test pairs).
+    /// parts are damaged (σ 0.3 with 0 dB on the test pairs: early 89% → 79%, cross-attention 94% → 84%), and
+    /// training on pairs of held-out parts as well (`scripts/make-pairs.py`) won most of it back (85%, 93%).
     static let correctionPenalty: Float = 0.1
 
-    /// Eight epochs of 12,000 pairs reach the encoders' own accuracy on clean pairs, but the rare pair where one
-    /// part is clear and the other confidently wrong takes longer: at 20 epochs early and cross-attention fusion
-    /// were at least as accurate as the better part at every level of `scripts/fusion-robustness` on the
-    /// validation pairs, where at 8 each missed one level (late fusion three; one at 20). No label smoothing: the
-    /// decision's confidence is what late fusion weighs.
+    /// Eight epochs of 12,000 pairs of parts the encoders trained on reach the encoders' own accuracy on clean
+    /// pairs, but the rare pair where one part is clear and the other confidently wrong takes longer: at 20 epochs
+    /// early and cross-attention fusion were at least as accurate as the better part at every level of
+    /// `scripts/fusion-robustness` on the validation pairs, where at 8 each missed one level (late fusion three;
+    /// one at 20). No label smoothing: the decision's confidence is what late fusion weighs.
     public static var defaultOptions: TrainingOptions {
         var options = TrainingOptions()
         options.epochs = 20
