@@ -25,9 +25,9 @@ parts they know, while a test part is one they have never seen. The parts both e
 halves: the second 12,000 pairs of fusion-train.jsonl draw on one ("fit"), so that the fusion models also learn
 how the classifiers do on parts new to them, and fusion-validation-unseen.jsonl on the other ("check"), both with
 images that no other fusion pair uses; the "check" recordings do occur in the first 12,000 training pairs, which
-draw on every training take. held_out reproduces braid's
-validation rule (ValidationSplit: FNV-1a 64 of the item's id, mixed with the seed by splitmix64) for the ids
-braid gave those items: "train-images-idx3-ubyte.gz#N" and the recording's file name.
+draw on every training take. held_out reproduces braid's validation rule (ValidationSplit: FNV-1a 64 of the item's
+id, mixed with the seed by splitmix64) for the ids braid gave those items: "train-images-idx3-ubyte.gz#N" and the
+recording's file name.
 Standard library only, so it runs wherever Python 3 does.
 """
 import gzip, json, os, random, struct, sys, zlib

@@ -8,14 +8,14 @@ import BraidTensor
 ///     logits = w_image · log p_image · has image + w_audio · log p_audio · has audio
 ///              + head(embedding) · has image · has audio ─▶ (B, K)
 ///
-/// Why the classifiers' decisions and not only a head over the embedding: the fusion networks train on parts the
-/// part encoders trained on, where the classifiers are all but always right, so a head alone learns the digit
-/// again from those parts and reads a new part worse than its classifier does (with no image, on 10,000 pairs of
-/// parts both encoders held out, early and cross-attention fusion were right on 9,926 where the sound classifier
-/// was right on all). Starting from the classifiers' product (an untrained gate weighs both near 1) leaves the
-/// network to learn only when to trust a part less, which it can tell from the embedding (noise, a hidden patch)
-/// and late fusion, seeing decisions only, cannot. The correction is for what two parts say together; an item with
-/// one part gets that part's classifier's decision, which is the best reading of it alone.
+/// Why the classifiers' decisions and not only a head over the embedding: trained on parts the part encoders
+/// trained on, where the classifiers are all but always right, a head alone learned the digit again from those
+/// parts and read a new part worse than its classifier does (with no image, on 10,000 pairs of parts both encoders
+/// held out, early and cross-attention fusion were right on 9,926 where the sound classifier was right on all).
+/// Starting from the classifiers' product (an untrained gate weighs both near 1) leaves the network to learn only
+/// when to trust a part less, which it can tell from the embedding (noise, a hidden patch) and late fusion, seeing
+/// decisions only, cannot. The correction is for what two parts say together; an item with one part gets that
+/// part's classifier's decision, which is the best reading of it alone.
 ///
 /// Dimension legend: B batch, H the fused embedding's width, K classes.
 struct DecisionHead: Sendable {

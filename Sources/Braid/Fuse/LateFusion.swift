@@ -32,13 +32,8 @@ struct LateFusion: Sendable {
     }
 
     func callAsFunction(_ parts: PartFeatures) -> FusionOutput {
-        let (image, audio) = (parts.image, parts.audio)
         // (B, K) ‖ (B, K) ‖ (B, 2) -> (B, 2K + 2) -> (B, 2) raw weights.
-        let decisions = Tensor.concatenate(
-            [
-                image.logProbabilities * image.presenceMask(rank: 2),
-                audio.logProbabilities * audio.presenceMask(rank: 2), parts.presenceFlags,
-            ], axis: 1)
+        let decisions = Tensor.concatenate([parts.image.decision, parts.audio.decision, parts.presenceFlags], axis: 1)
         let logits = parts.weightedDecisions(gate: gate(decisions)) + bias
         return FusionOutput(logits: logits, embedding: logits.softmax())
     }

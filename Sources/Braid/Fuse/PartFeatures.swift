@@ -46,6 +46,9 @@ public struct PartFeatures: Sendable {
                 present: predictions.map { $0 != nil })
         }
 
+        /// (B, K): the encoder's decision where the part is there, zeros where not (whatever its rows hold).
+        var decision: Tensor { logProbabilities * presenceMask(rank: 2) }
+
         /// (B, 1, …, 1) of rank `rank`: 1 where the part is there, 0 where not, to scale what it contributes.
         func presenceMask(rank: Int) -> Tensor {
             Tensor(present.map { $0 ? 1 : 0 }, shape: [present.count] + [Int](repeating: 1, count: rank - 1))
@@ -78,7 +81,6 @@ extension PartFeatures {
     func weightedDecisions(gate: Tensor) -> Tensor {
         let weights = (gate + 0.5413).softplus()
         // (B, K) · (B, 1) for each expert.
-        return image.logProbabilities * image.presenceMask(rank: 2) * weights.sliced(axis: 1, 0..<1)
-            + audio.logProbabilities * audio.presenceMask(rank: 2) * weights.sliced(axis: 1, 1..<2)
+        return image.decision * weights.sliced(axis: 1, 0..<1) + audio.decision * weights.sliced(axis: 1, 1..<2)
     }
 }

@@ -69,12 +69,12 @@ extension FusionTraining: TrainableModel {
 
 extension FusionTraining {
     /// How much the correction of early and cross-attention fusion costs (``DecisionHead``). Without it the
-    /// correction learns the digits again, where on training pairs the classifiers were right anyway, and on a new
-    /// recording can read them worse than the sound classifier does: on pairs of parts both encoders held out, one
-    /// recording the classifier hears as a 5 (p = 0.64) early fusion read as a 4 whenever the image was noise (0.9926
-    /// where the sound alone is 1.0000). At 0.01 it still did at σ ≥ 0.5; at 0.1 it misses at most two pairs of
-    /// 10,000 at any level with a clear sound, and cross-attention fusion at most three. The price is paid where both
-    /// parts are damaged (σ 0.3 with 0 dB on the test pairs: early 89% → 79%, cross-attention 94% → 84%), and
+    /// correction learns the digits again, where on parts they trained on the classifiers were right anyway, and on a
+    /// new recording can read them worse than the sound classifier does: on pairs of parts both encoders held out,
+    /// one recording the classifier hears as a 5 (p = 0.64) early fusion read as a 4 whenever the image was noise
+    /// (0.9926 where the sound alone is 1.0000). At 0.01 it still did at σ ≥ 0.5; at 0.1 it misses at most two pairs
+    /// of 10,000 at any level with a clear sound, and cross-attention fusion at most three. The price is paid where
+    /// both parts are damaged (σ 0.3 with 0 dB on the test pairs: early 89% → 79%, cross-attention 94% → 84%), and
     /// training on pairs of held-out parts as well (`scripts/make-pairs.py`) won most of it back (85%, 93%).
     static let correctionPenalty: Float = 0.1
 
