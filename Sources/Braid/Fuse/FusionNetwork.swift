@@ -95,13 +95,18 @@ enum FusionNetwork: Sendable {
                     architecture: .cross, encoders: encoders, scope: scope,
                     cross: configuration(CrossAttentionFusion.Configuration.self))
             }
-        } catch WeightError.missingKey(let path, let key) where key.hasPrefix("experts.") {
-            // DecisionHead's gate arrived on 2026-12-07; a checkpoint from before has a plain head only.
-            throw ModelError(
-                path,
-                .unsupported(
-                    "no tensor '\(key)': an \(architecture.shortName) fusion model trained before its decision started "
-                        + "from the classifiers' (braid of 2026-12-07); train it again with 'braid train fusion'"))
+        } catch let error as WeightError {
+            // The fusion networks changed on 2026-12-07 (DecisionHead; late fusion's gate reading how sure each
+            // expert is), so a checkpoint from before lacks tensors or has them in other shapes.
+            switch error {
+            case .missingKey, .shapeMismatch:
+                throw ModelError(
+                    error.path,
+                    .unsupported(
+                        "\(error.reason). Trained by a Braid from before 2026-12-07, when the \(architecture.shortName) "
+                            + "fusion network changed? Train it again with 'braid train fusion'"))
+            default: throw error
+            }
         }
         return (network, encoders)
     }

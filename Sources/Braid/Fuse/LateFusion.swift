@@ -8,10 +8,15 @@ import BraidTensor
 /// The two weights are learned as a function of the decisions themselves, a small gate network over both experts'
 /// log-probabilities and presence flags (a mixture-of-experts gate, Jacobs et al., 1991, on decisions only, as late
 /// fusion must): fixed weights cannot tell a classifier sure of a clean digit from one sure of noise, and a sure
-/// wrong expert then outvotes a right one. A missing part's term is left out, which leaves the other expert's
-/// decision as it was.
+/// wrong expert then outvotes a right one. The gate also sees each decision sorted from the likeliest class down
+/// (``PartFeatures/Part/confidence``): how sure an expert is, apart from which class it names. With the decisions
+/// alone, the gate learned to distrust a sound by the digit it named, and on 10,000 validation pairs of parts new to
+/// the classifiers it let a σ = 0.2 noisy image outvote one clean recording heard as a 1 (p = 0.76) 25 times; with
+/// the sorted decisions as well, none. A missing part's term is left out, which leaves the other expert's decision
+/// as it was.
 ///
-///     log p_image (B, K) ‖ log p_audio (B, K) ‖ present (B, 2) ─ Linear + GELU ─ Linear ─ softplus ─▶ w (B, 2)
+///     log p_image ‖ log p_audio ‖ sorted log p_image ‖ sorted log p_audio (B, 4K) ‖ present (B, 2)
+///         ─ Linear + GELU ─ Linear ─ softplus ─▶ w (B, 2)
 ///     logits = w_image · log p_image · has image + w_audio · log p_audio · has audio + b ─▶ (B, K)
 ///
 /// Dimension legend: B batch, K classes.
@@ -27,14 +32,18 @@ struct LateFusion: Sendable {
     let bias: Tensor
 
     init(classes: Int, scope: WeightScope) throws {
-        gate = try MLP(scope: scope.scope("gate"), widths: [2 * classes + 2, Self.gateWidth, 2], activation: .gelu)
+        gate = try MLP(scope: scope.scope("gate"), widths: [4 * classes + 2, Self.gateWidth, 2], activation: .gelu)
         bias = try scope.parameter("bias", shape: [classes], initializer: .zeros)
     }
 
     func callAsFunction(_ parts: PartFeatures) -> FusionOutput {
-        // (B, K) ‖ (B, K) ‖ (B, 2) -> (B, 2K + 2) -> (B, 2) raw weights.
-        let decisions = Tensor.concatenate([parts.image.decision, parts.audio.decision, parts.presenceFlags], axis: 1)
-        let logits = parts.weightedDecisions(gate: gate(decisions)) + bias
+        // 4 × (B, K) ‖ (B, 2) -> (B, 4K + 2) -> (B, 2) raw weights.
+        let gateInput = Tensor.concatenate(
+            [
+                parts.image.decision, parts.audio.decision, parts.image.confidence, parts.audio.confidence,
+                parts.presenceFlags,
+            ], axis: 1)
+        let logits = parts.weightedDecisions(gate: gate(gateInput)) + bias
         return FusionOutput(logits: logits, embedding: logits.softmax())
     }
 }

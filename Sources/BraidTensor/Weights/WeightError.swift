@@ -15,16 +15,28 @@ public enum WeightError: Error, Equatable, CustomStringConvertible {
     /// `config.json` could not be decoded into the model's configuration.
     case badConfiguration(path: String, reason: String)
 
-    public var description: String {
+    /// The file the error is about.
+    public var path: String {
         switch self {
-        case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
-        case .truncated(let path, let needed, let size): "\(path): truncated: needs \(needed) bytes, file has \(size)"
-        case .badHeader(let path, let reason): "\(path): bad safetensors header: \(reason)"
-        case .missingKey(let path, let key): "\(path): no tensor named '\(key)'"
-        case .shapeMismatch(let path, let key, let expected, let found):
-            "\(path): tensor '\(key)' has shape \(found), expected \(expected)"
-        case .unsupportedDType(let path, let key, let dtype): "\(path): tensor '\(key)' has unsupported dtype \(dtype)"
-        case .badConfiguration(let path, let reason): "\(path): bad configuration: \(reason)"
+        case .unreadable(let path, _), .truncated(let path, _, _), .badHeader(let path, _), .missingKey(let path, _),
+            .shapeMismatch(let path, _, _, _), .unsupportedDType(let path, _, _), .badConfiguration(let path, _):
+            path
         }
     }
+
+    /// What is wrong with the file, without its path.
+    public var reason: String {
+        switch self {
+        case .unreadable(_, let reason): "cannot read: \(reason)"
+        case .truncated(_, let needed, let size): "truncated: needs \(needed) bytes, file has \(size)"
+        case .badHeader(_, let reason): "bad safetensors header: \(reason)"
+        case .missingKey(_, let key): "no tensor named '\(key)'"
+        case .shapeMismatch(_, let key, let expected, let found):
+            "tensor '\(key)' has shape \(found), expected \(expected)"
+        case .unsupportedDType(_, let key, let dtype): "tensor '\(key)' has unsupported dtype \(dtype)"
+        case .badConfiguration(_, let reason): "bad configuration: \(reason)"
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
 }

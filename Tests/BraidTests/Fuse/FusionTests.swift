@@ -74,16 +74,20 @@ final class FusionTests: XCTestCase {
         let logits = try XCTUnwrap(network(parts).logits).scalars
         let (image, audio) = (parts.image.logProbabilities.scalars, parts.audio.logProbabilities.scalars)
         // The gate's two weights per item, from its layers' parameters: softplus(W₂·GELU(W₁·x + b₁) + b₂ + 0.5413)
-        // of x = both experts' log-probabilities (zeros for a missing one) and the presence flags.
+        // of x = both experts' log-probabilities (zeros for a missing one), the same sorted from the largest down,
+        // and the presence flags.
         let (first, second) = (network.gate.layers[0], network.gate.layers[1])
         func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x / Float(2).squareRoot())) }
         for row in 0..<3 {
             let (hasImage, hasAudio) = (parts.image.present[row], parts.audio.present[row])
+            let (imageDecision, audioDecision) = (
+                (0..<4).map { hasImage ? image[row * 4 + $0] : 0 }, (0..<4).map { hasAudio ? audio[row * 4 + $0] : 0 }
+            )
             let input =
-                (0..<4).map { hasImage ? image[row * 4 + $0] : 0 } + (0..<4).map { hasAudio ? audio[row * 4 + $0] : 0 }
+                imageDecision + audioDecision + imageDecision.sorted(by: >) + audioDecision.sorted(by: >)
                 + [hasImage ? 1 : 0, hasAudio ? 1 : 0]
             let hidden = (0..<LateFusion.gateWidth).map { unit in
-                gelu(zip(input, first.weight.scalars[unit * 10..<(unit + 1) * 10]).reduce(first.bias!.scalars[unit]) { $0 + $1.0 * $1.1 })
+                gelu(zip(input, first.weight.scalars[unit * 18..<(unit + 1) * 18]).reduce(first.bias!.scalars[unit]) { $0 + $1.0 * $1.1 })
             }
             let weights = (0..<2).map { expert in
                 let z = zip(hidden, second.weight.scalars[expert * LateFusion.gateWidth..<(expert + 1) * LateFusion.gateWidth])

@@ -97,22 +97,35 @@ final class FusionTrainingTests: XCTestCase {
         }
     }
 
-    /// An early or cross-attention fusion model saved before the decision head had its gate is refused with a
-    /// message that says so and what to do, not only which tensor is missing.
-    func testAFusionModelFromBeforeTheDecisionHeadIsAClearError() throws {
-        let shipped = Fixtures.root.deletingLastPathComponent().appendingPathComponent("models/digits-fusion-early")
-        let folder = try makeTemporaryFolder(self).appendingPathComponent("old-early")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: shipped.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
-        let weights = try SafeTensorsFile(contentsOf: shipped.appendingPathComponent("model.safetensors"))
-        let kept = try Dictionary(
-            uniqueKeysWithValues: weights.keys.filter { !$0.hasPrefix("experts.") }.map { ($0, try weights.tensor($0)) })
-        try SafeTensorsFile.write(kept, to: folder.appendingPathComponent("model.safetensors"))
-        XCTAssertThrowsError(try Fusion(named: folder.path)) { error in
-            let message = String(describing: error)
-            XCTAssertTrue(message.contains("model.safetensors"), message)
-            XCTAssertTrue(message.contains("train it again with 'braid train fusion'"), message)
+    /// A fusion model saved before the networks changed on 2026-12-07 (early fusion without its decision head's
+    /// gate, late fusion with a gate that read the decisions alone) is refused with a message that says so and what
+    /// to do, not only which tensor does not fit.
+    func testAFusionModelFromBeforeTheNetworksChangedIsAClearError() throws {
+        let models = Fixtures.root.deletingLastPathComponent().appendingPathComponent("models")
+        let oldCheckpoints: [(model: String, edit: (String, Tensor) -> Tensor?)] = [
+            ("digits-fusion-early", { key, tensor in key.hasPrefix("experts.") ? nil : tensor }),
+            // The old gate's input: both decisions (2 × 10) and the presence flags (2).
+            (
+                "digits-fusion-late",
+                { key, tensor in key == "gate.layers.0.weight" ? tensor.sliced(axis: 1, 0..<22) : tensor }
+            ),
+        ]
+        for (model, edit) in oldCheckpoints {
+            let shipped = models.appendingPathComponent(model)
+            let folder = try makeTemporaryFolder(self).appendingPathComponent("old-\(model)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: shipped.appendingPathComponent("config.json"), to: folder.appendingPathComponent("config.json"))
+            let weights = try SafeTensorsFile(contentsOf: shipped.appendingPathComponent("model.safetensors"))
+            let kept = try weights.keys.reduce(into: [String: Tensor]()) { kept, key in
+                kept[key] = edit(key, try weights.tensor(key))
+            }
+            try SafeTensorsFile.write(kept, to: folder.appendingPathComponent("model.safetensors"))
+            XCTAssertThrowsError(try Fusion(named: folder.path), model) { error in
+                let message = String(describing: error)
+                XCTAssertTrue(message.contains("model.safetensors"), message)
+                XCTAssertTrue(message.contains("Train it again with 'braid train fusion'"), message)
+            }
         }
     }
 
