@@ -87,6 +87,7 @@ final class ForwardValueTests: XCTestCase {
         XCTAssertEqual(a.sliced(axis: 1, 1..<3).scalars, [5, 3, 2, 6])
         XCTAssertEqual(Tensor.concatenate([a, a.sliced(axis: 1, 0..<1)], axis: 1).scalars, [1, 5, 3, 1, 4, 2, 6, 4])
         XCTAssertEqual(a.gatheringRows([1, 1, 0]).scalars, [4, 2, 6, 4, 2, 6, 1, 5, 3])
+        XCTAssertEqual(a.sortedDescending().scalars, [5, 3, 1, 6, 4, 2])
         XCTAssertEqual(
             Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2]).upsampledNearest(scale: 2).scalars,
             [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])

@@ -50,6 +50,10 @@ final class OpsGradientTests: XCTestCase {
         assertGradientsMatch([randomTensor([5, 3], seed: 9)]) {
             $0[0].gatheringRows([4, 0, 4, 2], indexShape: [2, 2])
         }
+        // Values far apart within a row, so that the finite-difference step never reorders them.
+        assertGradientsMatch([Tensor([0.3, -1.2, 2, 0.9, -0.4, 1.5, -2.1, 0.6], shape: [2, 4])]) {
+            $0[0].sortedDescending()
+        }
     }
 
     func testMatmulVariants() {

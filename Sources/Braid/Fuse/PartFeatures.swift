@@ -49,19 +49,6 @@ public struct PartFeatures: Sendable {
         /// (B, K): the encoder's decision where the part is there, zeros where not (whatever its rows hold).
         var decision: Tensor { logProbabilities * presenceMask(rank: 2) }
 
-        /// (B, K): each item's ``decision`` sorted from the likeliest class down, how sure the classifier is, whichever
-        /// class it names (zeros where the part is missing). Gradients reach the decision through the sort's order.
-        var confidence: Tensor {
-            let decision = self.decision
-            let (count, classes) = (decision.shape[0], decision.shape[1])
-            let values = decision.scalars
-            let order = (0..<count).flatMap { row in
-                (0..<classes).map { row * classes + $0 }.sorted { values[$0] > values[$1] }
-            }
-            // (B, K) -> (B·K, 1), one value per row, gathered in each item's order -> (B·K, 1) -> (B, K).
-            return decision.reshaped([count * classes, 1]).gatheringRows(order).reshaped([count, classes])
-        }
-
         /// (B, 1, …, 1) of rank `rank`: 1 where the part is there, 0 where not, to scale what it contributes.
         func presenceMask(rank: Int) -> Tensor {
             Tensor(present.map { $0 ? 1 : 0 }, shape: [present.count] + [Int](repeating: 1, count: rank - 1))

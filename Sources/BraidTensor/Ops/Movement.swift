@@ -1,4 +1,4 @@
-/// Reshape, broadcast-expand, permute, concatenate, slice and row gather, each with its backward.
+/// Reshape, broadcast-expand, permute, concatenate, slice, row gather and sort, each with its backward.
 
 extension Tensor {
     /// The same storage under a new shape, without recording (the kernel behind `reshaped`).
@@ -166,5 +166,17 @@ extension Tensor {
             }
             return [tableGradient]
         }
+    }
+
+    /// Each row (along the last axis) sorted from the largest value down; the gradient of each value goes back to
+    /// where it came from.
+    public func sortedDescending() -> Tensor {
+        guard let length = shape.last, count > 0 else { return self }
+        let values = scalars
+        let order = stride(from: 0, to: count, by: length).flatMap { start in
+            (start..<start + length).sorted { values[$0] > values[$1] }
+        }
+        // (…, L) -> (N·L, 1), one value per table row, gathered in each row's order -> (N·L, 1) -> (…, L).
+        return reshaped([count, 1]).gatheringRows(order).reshaped(shape)
     }
 }
