@@ -17,7 +17,7 @@ enum TrainingLauncher {
             quiet: training.quiet, log: training.log)
         guard let folder = training.resume ?? training.out else { throw ExitCode.validationFailure }
         let (resume, epochs, options, labelled) = (
-            training.resume, training.epochs, training.options(over: defaults), data.labelledData
+            training.resume, training.epochs, try training.options(over: defaults), data.labelledData
         )
         let work = Task {
             if let resume {

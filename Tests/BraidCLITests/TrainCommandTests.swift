@@ -139,6 +139,36 @@ final class TrainCommandTests: XCTestCase {
         )
     }
 
+    func testAnAugmentationFileChangesTheSettingsItNamesAndABadOneIsRefused() throws {
+        let data = try barData(perClass: 8)
+        let settings = try folder()
+        let changes = settings.appendingPathComponent("erasing.json")
+        try Data(#"{"image": {"erasing_probability": 0.5, "erasing_area": [0.02, 0.25]}}"#.utf8).write(to: changes)
+        let model = try folder().appendingPathComponent("run").path
+        let trained = try BraidProcess.run([
+            "train", "classifier", "--modality", "image", "--data", data.path, "--out", model, "--epochs", "1",
+            "--batch-size", "4", "--augmentation", changes.path, "--quiet",
+        ])
+        XCTAssertEqual(trained.status, 0, trained.stderrText)
+        let record = try JSONDecoder().decode(
+            TrainingRecord.self, from: Data(contentsOf: URL(fileURLWithPath: model + "/training.json")))
+        var expected = Augmentation()
+        expected.image.erasingProbability = 0.5
+        expected.image.erasingArea = [0.02, 0.25]
+        XCTAssertEqual(record.options.augmentation, expected, "the run records the settings it trained with")
+
+        let typo = settings.appendingPathComponent("typo.json")
+        try Data(#"{"image": {"erase_probability": 0.5}}"#.utf8).write(to: typo)
+        let refused = try BraidProcess.run([
+            "train", "classifier", "--modality", "image", "--data", data.path, "--out", model + "-typo",
+            "--augmentation", typo.path, "--quiet",
+        ])
+        XCTAssertEqual(refused.status, 64, refused.stderrText)
+        XCTAssertTrue(refused.stderrText.contains(typo.path), refused.stderrText)
+        XCTAssertTrue(refused.stderrText.contains("unknown setting 'image.erase_probability'"), refused.stderrText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: model + "-typo"), "nothing is trained")
+    }
+
     func testBadDataAndBadModelsAreClearErrors() throws {
         let empty = try folder()
         let out = try folder().appendingPathComponent("run").path

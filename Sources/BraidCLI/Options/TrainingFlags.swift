@@ -44,6 +44,13 @@ struct TrainingFlags: ParsableArguments {
     @Flag(help: "Train on the examples as they are, without random distortions.")
     var noAugment = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Change the random distortions: a JSON file of the settings to replace, named as in training.json's "
+                + "\"augmentation\", e.g. {\"image\": {\"erasing_probability\": 0.5, \"erasing_area\": [0.02, 0.25]}}.",
+            valueName: "FILE"))
+    var augmentation: String?
+
     @Option(help: "Keep decoded examples in memory between epochs up to this many MiB; beyond it, read them again.")
     var cacheMb: Int?
 
@@ -84,12 +91,13 @@ struct TrainingFlags: ParsableArguments {
     var changesTraining: Bool {
         [
             batchSize != nil, learningRate != nil, warmupEpochs != nil, weightDecay != nil, clipNorm != nil,
-            labelSmoothing != nil, seed != nil, validation != nil, noAugment,
+            labelSmoothing != nil, seed != nil, validation != nil, noAugment, augmentation != nil,
         ].contains(true)
     }
 
     /// `defaults` with the flags given applied.
-    func options(over defaults: TrainingOptions = TrainingOptions()) -> TrainingOptions {
+    /// - Throws: `ValidationError` naming the `--augmentation` file when it cannot be read or used.
+    func options(over defaults: TrainingOptions = TrainingOptions()) throws -> TrainingOptions {
         var options = defaults
         if let epochs { options.epochs = epochs }
         if let batchSize { options.batchSize = batchSize }
@@ -101,6 +109,17 @@ struct TrainingFlags: ParsableArguments {
         if let seed { options.seed = seed }
         if let validation { options.validationFraction = validation }
         if noAugment { options.augment = false }
+        if let augmentation {
+            do {
+                let changes = try Data(contentsOf: URL(fileURLWithPath: augmentation))
+                options.augmentation = try options.augmentation.overridden(by: changes, source: augmentation)
+            } catch let error as AugmentationError {
+                throw ValidationError("'--augmentation' \(error)")
+            } catch {
+                throw ValidationError(
+                    "'--augmentation' \(augmentation): cannot be read (\(error.localizedDescription))")
+            }
+        }
         if let cacheMb { options.cacheMegabytes = cacheMb }
         if let checkpointSteps { options.checkpointSteps = checkpointSteps }
         return options

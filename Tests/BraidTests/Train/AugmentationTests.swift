@@ -92,4 +92,48 @@ final class AugmentationTests: XCTestCase {
         let maskedBands = (0..<40).filter { band in (0..<98).allSatisfy { spectrogram[band * 98 + $0] == 0 } }
         XCTAssertEqual(maskedBands.count * 98, spectrogram.filter { $0 == 0 }.count, "masks cover whole bands")
     }
+
+    func testAnOverrideReplacesTheSettingsItNamesAndKeepsTheRest() throws {
+        var defaults = Augmentation()
+        defaults.image.rotationDegrees = 8
+        let changed = try defaults.overridden(
+            by: Data(#"{"image": {"erasing_area": [0.1, 0.3]}, "audio": {"time_masks": 3}}"#.utf8), source: "a.json")
+        var expected = defaults
+        expected.image.erasingArea = [0.1, 0.3]
+        expected.audio.timeMasks = 3
+        XCTAssertEqual(changed, expected, "the defaults given (rotation 8) stay where the file is silent")
+    }
+
+    func testAnOverrideThatCannotBeUsedSaysWhereAndWhy() {
+        let cases: [(json: String, reason: String)] = [
+            ("[1, 2]", "not a JSON object"),
+            (#"{"image": {"erasing": 0.5}}"#, "unknown setting 'image.erasing'"),
+            (#"{"video": {}}"#, "unknown setting 'video'"),
+            (#"{"image": 0.5}"#, "'image' must be an object"),
+            (#"{"image": {"erasing_probability": "half"}}"#, "'image.erasing_probability' must be a number"),
+            (#"{"image": {"erasing_probability": 1.5}}"#, "'image.erasing_probability' must be a probability"),
+            (#"{"image": {"scale": [1.1]}}"#, "'image.scale' must be [low, high]"),
+            (#"{"image": {"erasing_area": [0.3, 0.1]}}"#, "'image.erasing_area' must be [low, high]"),
+            (#"{"audio": {"noise_snr_db": [30, 5]}}"#, "'audio.noise_snr_db' must be [low, high]"),
+            (#"{"audio": {"time_masks": -1}}"#, "'audio.time_masks' must be 0 or more"),
+            (#"{"audio": {"time_masks": 2.5}}"#, "whole numbers"),
+            (#"{"audio": {"speed": "fast"}}"#, "'audio.speed' must be a list of numbers"),
+        ]
+        for (json, reason) in cases {
+            XCTAssertThrowsError(try Augmentation().overridden(by: Data(json.utf8), source: "a.json"), json) { error in
+                let message = String(describing: error)
+                XCTAssertTrue(message.hasPrefix("a.json: "), message)
+                XCTAssertTrue(message.contains(reason), "\(json): \(message)")
+            }
+        }
+    }
+
+    func testMasksWiderThanTheSpectrogramCoverItWithoutOverrunning() {
+        var augmentation = AudioAugmentation()
+        (augmentation.frequencyMaskBands, augmentation.timeMaskFrames) = (50, 50)
+        var spectrogram = [Float](repeating: 1, count: 4 * 6)
+        var rng = SeededRNG(seed: 3)
+        for _ in 0..<20 { augmentation.mask(&spectrogram, bands: 4, frames: 6, rng: &rng) }
+        XCTAssertTrue(spectrogram.contains(0), "the masks were applied")
+    }
 }

@@ -52,14 +52,6 @@ protocol ConfigurableNetwork {
 extension ImageCNN: ConfigurableNetwork {}
 extension AudioCNN: ConfigurableNetwork {}
 
-/// The random distortions of training examples, per modality (each documented in its own type).
-public struct Augmentation: Codable, Sendable, Equatable {
-    public var image = ImageAugmentation()
-    public var audio = AudioAugmentation()
-
-    public init() {}
-}
-
 /// A classifier network with the front end that feeds it, of either architecture: what the training loop,
 /// `classify`, `eval` and the encoder need alike.
 enum ClassifierNetwork: Sendable {

@@ -40,6 +40,23 @@ public struct AudioAugmentation: Codable, Sendable, Equatable {
         case timeMaskFrames = "time_mask_frames"
     }
 
+    /// Why these settings cannot be used, or nil.
+    var problem: String? {
+        typealias Check = AugmentationBounds
+        let problems: [String?] = [
+            Check.range(speed, "audio.speed", within: 0.25...4),
+            Check.nonNegative(gainDecibels, "audio.gain_db"),
+            Check.nonNegative(shiftSeconds, "audio.shift_seconds"),
+            Check.probability(noiseProbability, "audio.noise_probability"),
+            Check.range(noiseSNR, "audio.noise_snr_db", within: -60...120),
+            Check.nonNegative(frequencyMasks, "audio.frequency_masks"),
+            Check.nonNegative(frequencyMaskBands, "audio.frequency_mask_bands"),
+            Check.nonNegative(timeMasks, "audio.time_masks"),
+            Check.nonNegative(timeMaskFrames, "audio.time_mask_frames"),
+        ]
+        return problems.lazy.compactMap { $0 }.first
+    }
+
     /// Speed and gain: the recording as another speaker, closer or farther, might have made it.
     func perturb(_ samples: [Float], sampleRate: Int, rng: inout SeededRNG) -> [Float] {
         let factor = rng.uniform(speed[0], speed[1])
@@ -102,12 +119,12 @@ public struct AudioAugmentation: Codable, Sendable, Equatable {
     /// SpecAugment's masks on a standardised (bands × frames) spectrogram.
     func mask(_ spectrogram: inout [Float], bands: Int, frames: Int, rng: inout SeededRNG) {
         for _ in 0..<frequencyMasks {
-            let width = Int(rng.uniform(0, Float(frequencyMaskBands + 1)))
+            let width = min(bands, Int(rng.uniform(0, Float(frequencyMaskBands + 1))))
             let first = Int(rng.uniform(0, Float(bands - width + 1)))
             for band in first..<first + width { for frame in 0..<frames { spectrogram[band * frames + frame] = 0 } }
         }
         for _ in 0..<timeMasks {
-            let width = Int(rng.uniform(0, Float(timeMaskFrames + 1)))
+            let width = min(frames, Int(rng.uniform(0, Float(timeMaskFrames + 1))))
             let first = Int(rng.uniform(0, Float(frames - width + 1)))
             for band in 0..<bands { for frame in first..<first + width { spectrogram[band * frames + frame] = 0 } }
         }

@@ -45,6 +45,25 @@ public struct ImageAugmentation: Codable, Sendable, Equatable {
         case erasingArea = "erasing_area"
     }
 
+    /// Why these settings cannot be used, or nil.
+    var problem: String? {
+        typealias Check = AugmentationBounds
+        let problems: [String?] = [
+            Check.nonNegative(rotationDegrees, "image.rotation_degrees"),
+            Check.range(scale, "image.scale", within: 0.1...10),
+            Check.require((0..<90).contains(shearDegrees), "'image.shear_degrees' must be in [0, 90)"),
+            Check.nonNegative(translation, "image.translation"),
+            Check.probability(elasticProbability, "image.elastic_probability"),
+            Check.nonNegative(elasticAlpha, "image.elastic_alpha"),
+            Check.require(elasticSigma > 0, "'image.elastic_sigma' must be more than 0"),
+            Check.probability(noiseProbability, "image.noise_probability"),
+            Check.nonNegative(noiseDeviation, "image.noise_deviation"),
+            Check.probability(erasingProbability, "image.erasing_probability"),
+            Check.range(erasingArea, "image.erasing_area", within: 0...1),
+        ]
+        return problems.lazy.compactMap { $0 }.first
+    }
+
     /// Distorts a `side`×`side` grey image in place.
     func apply(to image: inout [Float], side: Int, rng: inout SeededRNG) {
         let radians = Float.pi / 180
