@@ -226,8 +226,36 @@ final class CaptionCommandTests: XCTestCase {
             XCTAssertEqual(fused.accuracy, try stated(Fused.self, model).accuracy, accuracy: 0.001, model)
             XCTAssertGreaterThanOrEqual(fused.accuracy, max(fused.imageOnly ?? 0, fused.audioOnly ?? 0), model)
         }
-        // With one part, early and cross-attention fusion decide as that part's classifier does (DecisionHead).
-        for model in ["digits-fusion-early", "digits-fusion-cross"] {
+        // `braid eval --corrupt` damages a classifier's images as it damages the image part of the same pairs.
+        let config = try XCTUnwrap(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/digits-fusion-late/config.json")))
+                as? [String: Any])
+        let imageEncoder = try XCTUnwrap((config["encoders"] as? [String: String])?["image"])
+        let pairs = try String(contentsOf: folder.appendingPathComponent("fusion-test.jsonl"), encoding: .utf8)
+        let images = try pairs.split(separator: "\n").map { line in
+            let pair = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let record = ["path": try XCTUnwrap(pair["image"]), "label": try XCTUnwrap(pair["label"])]
+            return String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        }
+        let imageRecords = folder.appendingPathComponent("images.jsonl")
+        try images.joined(separator: "\n").write(to: imageRecords, atomically: true, encoding: .utf8)
+        let alone = try BraidProcess.run(
+            ["eval", imageEncoder, "--records", imageRecords.path, "--corrupt", "occlusion=0.5", "--quiet"],
+            directory: folder)
+        XCTAssertEqual(alone.status, 0, alone.stderrText)
+        let paired = try BraidProcess.run(
+            [
+                "eval", "digits-fusion-late", "--records", folder.appendingPathComponent("fusion-test.jsonl").path,
+                "--corrupt", "occlusion=0.5", "--quiet",
+            ], directory: folder)
+        XCTAssertEqual(paired.status, 0, paired.stderrText)
+        XCTAssertEqual(
+            try JSONDecoder().decode(Fused.self, from: alone.stdout).accuracy,
+            try XCTUnwrap(try JSONDecoder().decode(Fused.self, from: paired.stdout).imageOnly))
+
+        // With one part, every fusion decides as that part's classifier does (DecisionHead, LateFusion).
+        for model in ["digits-fusion-early", "digits-fusion-late", "digits-fusion-cross"] {
             for (dropped, survivor) in [("image", \Fused.audioOnly), ("audio", \Fused.imageOnly)] {
                 let result = try BraidProcess.run(
                     [

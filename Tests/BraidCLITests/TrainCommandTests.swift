@@ -73,6 +73,29 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report["accuracy"] as? Double ?? 0, 0.9)
         XCTAssertEqual((report["confusion"] as? [[Int]])?.joined().reduce(0, +), 64)
 
+        // Every bar hidden: all 64 inputs are the same blank field, so one label for all, right on half of them.
+        let hidden = try BraidProcess.run(["eval", model, "--data", data.path, "--corrupt", "occlusion=1", "--quiet"])
+        let hiddenReport = try json(try XCTUnwrap(hidden.stdoutLines.first))
+        XCTAssertEqual(hiddenReport["accuracy"] as? Double, 0.5)
+        XCTAssertEqual((hiddenReport["corruption"] as? [String: Any])?["image_occlusion"] as? Double, 1)
+        let noisy = try BraidProcess.run(["eval", model, "--data", data.path, "--corrupt", "image-noise=0.3", "--quiet"])
+        let noisyAgain = try BraidProcess.run(
+            ["eval", model, "--data", data.path, "--corrupt", "image-noise=0.3", "--quiet", "--jobs", "1"])
+        XCTAssertEqual(noisy.stdout, noisyAgain.stdout, "the same noise whatever the decoding order")
+        // A corruption the classifier's modality cannot take is a usage error, before any item is read.
+        for (corruption, problem) in [
+            ("audio-snr=0", "audio-snr does not apply to an image classifier"),
+            ("drop=image", "drop applies to a fusion model's pairs"),
+        ] {
+            let refused = try BraidProcess.run(["eval", model, "--data", data.path, "--corrupt", corruption])
+            XCTAssertEqual(refused.status, 64, corruption)
+            XCTAssertTrue(refused.stderrText.contains(problem), refused.stderrText)
+        }
+        let notAClassifier = try BraidProcess.run(
+            ["eval", "digits-ae", "--data", data.path, "--corrupt", "image-noise=0.3"])
+        XCTAssertEqual(notAClassifier.status, 64)
+        XCTAssertTrue(notAClassifier.stderrText.contains("not a classifier or a fusion model"), notAClassifier.stderrText)
+
         let embedded = try BraidProcess.run([
             "embed", "--encoder", "image=\(model)", data.appendingPathComponent("h/0.png").path,
         ])

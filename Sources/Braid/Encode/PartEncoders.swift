@@ -44,16 +44,9 @@ public struct PartEncoders: Sendable {
     /// The classes both encoders label.
     public var labels: [String] { image.labels }
 
-    /// The side of the image encoder's square digit and the sound encoder's sample rate: what corruptions apply to.
-    var imageSide: Int { image.inputShape.last ?? 0 }
-    var sampleRate: Int {
-        if case .audio(_, let frontEnd) = audio.network { return frontEnd.sampleRate }
-        return 0
-    }
-
     /// Corrupts `parts` as `corruption` says, drawing from `rng`.
     func corrupt(_ parts: PartExamples, by corruption: PartCorruption, rng: inout SeededRNG) -> PartExamples {
-        corruption.apply(to: parts, side: imageSide, sampleRate: sampleRate, rng: &rng)
+        corruption.apply(to: parts, side: image.imageSide, sampleRate: audio.sampleRate, rng: &rng)
     }
 
     /// What each front end keeps of an item's parts: a centred digit, a clip at the model's rate.

@@ -31,8 +31,7 @@ struct DecisionHead: Sendable {
     /// (B, H) -> (B, K) logits for `parts`, and the correction in them.
     func callAsFunction(_ embedding: Tensor, parts: PartFeatures) -> (logits: Tensor, correction: Tensor) {
         // (B, K) · (B, 1): no correction for an item with one part.
-        let bothPresent = parts.image.presenceMask(rank: 2) * parts.audio.presenceMask(rank: 2)
-        let correction = head(embedding) * bothPresent
+        let correction = head(embedding) * parts.bothPresent
         return (parts.weightedDecisions(gate: experts(embedding)) + correction, correction)
     }
 }

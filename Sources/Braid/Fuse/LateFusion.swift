@@ -12,12 +12,13 @@ import BraidTensor
 /// how sure an expert is, apart from which class it names. With the decisions
 /// alone, the gate learned to distrust a sound by the digit it named, and on 10,000 validation pairs of parts new to
 /// the classifiers it let a σ = 0.2 noisy image outvote one clean recording heard as a 1 (p = 0.76) 25 times; with
-/// the sorted decisions as well, none. A missing part's term is left out, which leaves the other expert's decision
-/// as it was.
+/// the sorted decisions as well, none. A missing part's term is left out, and so are the biases, which leaves the
+/// other expert's decision as it was: with the biases on every item, 12 of 10,000 validation digits without their
+/// sound changed their label from the image classifier's.
 ///
 ///     log p_image ‖ log p_audio ‖ sorted log p_image ‖ sorted log p_audio (B, 4K) ‖ present (B, 2)
 ///         ─ Linear + GELU ─ Linear ─ softplus ─▶ w (B, 2)
-///     logits = w_image · log p_image · has image + w_audio · log p_audio · has audio + b ─▶ (B, K)
+///     logits = w_image · log p_image · has image + w_audio · log p_audio · has audio + b · has both ─▶ (B, K)
 ///
 /// Dimension legend: B batch, K classes.
 struct LateFusion: Sendable {
@@ -41,7 +42,8 @@ struct LateFusion: Sendable {
         // 4 × (B, K) ‖ (B, 2) -> (B, 4K + 2) -> (B, 2) raw weights.
         let gateInput = Tensor.concatenate(
             [image, audio, image.sortedDescending(), audio.sortedDescending(), parts.presenceFlags], axis: 1)
-        let logits = parts.weightedDecisions(gate: gate(gateInput)) + bias
+        // (K) · (B, 1) -> (B, K).
+        let logits = parts.weightedDecisions(gate: gate(gateInput)) + bias * parts.bothPresent
         return FusionOutput(logits: logits, embedding: logits.softmax())
     }
 }

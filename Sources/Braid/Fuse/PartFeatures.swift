@@ -73,6 +73,10 @@ public struct PartFeatures: Sendable {
 }
 
 extension PartFeatures {
+    /// (B, 1): 1 for an item with both parts, 0 for one with one; what only a joint decision adds is masked by it,
+    /// so an item with one part keeps that part's decision.
+    var bothPresent: Tensor { image.presenceMask(rank: 2) * audio.presenceMask(rank: 2) }
+
     /// (B, K): the part classifiers' log-probabilities as a weighted product of experts,
     /// `w_image · log p_image + w_audio · log p_audio`, a missing part's term left out (which leaves the other
     /// expert's decision as it was).

@@ -1,3 +1,4 @@
+import BraidTensor
 import Foundation
 
 /// How a classifier does on labelled data: `braid eval`'s report.
@@ -19,21 +20,26 @@ public struct ClassifierEvaluation: Encodable, Sendable {
     public var confusion: [[Int]]
     /// Accuracy per group of `--group-pattern` (FSDD's speakers), when one is given.
     public var perGroup: [String: Score]?
+    /// The damage done to every item first, when any.
+    public var corruption: PartCorruption?
 
     enum CodingKeys: String, CodingKey {
         case model, examples, failed, accuracy, labels
         case perClass = "per_class"
         case confusion
         case perGroup = "per_group"
+        case corruption
     }
 
     /// Reads `data` through the decode stage and labels every example with `classifier`.
     /// - Parameters:
+    ///   - corruption: Damage done to every example first, each from a generator seeded by its place, as
+    ///     ``FusionEvaluation`` damages pairs: the same images as that part of the same pairs.
     ///   - decodeJobs: Items decoded at once.
     ///   - progress: Advanced per item read.
     public static func evaluate(
-        _ classifier: Classifier, on data: LabelledData, batchSize: Int = 256, decodeJobs: Int,
-        progress: ProgressBar? = nil
+        _ classifier: Classifier, on data: LabelledData, corruption: PartCorruption? = nil, batchSize: Int = 256,
+        decodeJobs: Int, progress: ProgressBar? = nil
     ) async throws -> ClassifierEvaluation {
         let examples = try await ExampleSet.load(
             data, split: nil, labels: classifier.labels, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
@@ -44,7 +50,13 @@ public struct ClassifierEvaluation: Encodable, Sendable {
         var groups: [String: (correct: Int, count: Int)] = [:]
         let rules = try LabelRules(data)
         for try await batch in examples.validationBatches(batchSize: batchSize) {
-            let predictions = try classifier.predict(examples: batch.examples.map(\.values))
+            let seed = PartCorruption.evaluationSeed(batch: batch.index)
+            let inputs = batch.examples.enumerated().map { index, example in
+                guard let corruption else { return example.values }
+                var rng = SeededRNG(seed: SeededRNG.derivedSeed(seed, UInt64(index)))
+                return classifier.corrupt(example.values, by: corruption, rng: &rng)
+            }
+            let predictions = try classifier.predict(examples: inputs)
             for (example, prediction) in zip(batch.examples, predictions) {
                 let predicted =
                     prediction.probabilities.indices.max { prediction.probabilities[$0] < prediction.probabilities[$1] }
@@ -69,6 +81,7 @@ public struct ClassifierEvaluation: Encodable, Sendable {
                     ($1, score(confusion[$0][$0], confusion[$0].reduce(0, +)))
                 }),
             confusion: confusion,
-            perGroup: data.groupPattern == nil ? nil : groups.mapValues { score($0.correct, $0.count) })
+            perGroup: data.groupPattern == nil ? nil : groups.mapValues { score($0.correct, $0.count) },
+            corruption: corruption)
     }
 }

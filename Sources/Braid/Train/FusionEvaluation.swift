@@ -33,7 +33,7 @@ public struct FusionEvaluation: Encodable, Sendable {
         var counts = (fused: 0, image: 0, audio: 0, withImage: 0, withAudio: 0, total: 0)
         for try await batch in examples.validationBatches(batchSize: batchSize) {
             let features = try PairExample.features(
-                of: batch.examples, encoders: fusion.encoders, seed: SeededRNG.derivedSeed(0x636F_7272, UInt64(batch.index)),
+                of: batch.examples, encoders: fusion.encoders, seed: PartCorruption.evaluationSeed(batch: batch.index),
                 corruption: { _ in corruption })
             var rng = SeededRNG(seed: 0)
             let output = withNoGrad { fusion.network(features, training: false, rng: &rng) }

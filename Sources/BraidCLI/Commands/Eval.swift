@@ -21,7 +21,8 @@ extension BraidCommand {
 
                 For a fusion model, on records {"id","image","audio","label"}: {"model","examples","failed",\
                 "corruption","accuracy","image_only","audio_only"}, the last two its encoders' own accuracy on the \
-                same pairs; --corrupt damages every pair first (from a fixed seed), as the robustness table does. \
+                same pairs; --corrupt damages every pair first (from a fixed seed), as the robustness table does, \
+                and a classifier's items the same way. \
                 For a caption model, on records {"id","image","audio","caption"}: {"model","examples","failed",\
                 "beam","exact","by_parts","mistakes"}.
 
@@ -41,6 +42,8 @@ extension BraidCommand {
                   braid eval digits-ae --data ../shared/data/mnist/test-images-idx3-ubyte.gz \\
                       --knn-index ../shared/data/mnist/train-images-idx3-ubyte.gz
                   braid eval digits-fusion-cross --records fusion-test.jsonl --corrupt image-noise=1,audio-snr=0
+                  braid eval handwritten-digits-robust --data ../shared/data/mnist/test-images-idx3-ubyte.gz \
+                      --corrupt occlusion=0.5
                   braid eval digit-captions --records caption-test.jsonl
                   braid eval digits-diffusion --judge handwritten-digits --per-label 100 --prompts held-out
                 """)
@@ -56,7 +59,7 @@ extension BraidCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Damage every pair before a fusion model sees it: image-noise=SIGMA, occlusion=SHARE, audio-snr=DB, drop=image|audio, comma-separated.",
+                "Damage every item before a classifier or fusion model sees it: image-noise=SIGMA, occlusion=SHARE, audio-snr=DB, drop=image|audio (pairs only), comma-separated.",
                 valueName: "LIST"))
         var corrupt: PartCorruption?
 
@@ -92,6 +95,13 @@ extension BraidCommand {
                 let progress = ProgressBar(total: nil, quiet: quiet, unit: "items")
                 struct Header: Decodable { let architecture: String? }
                 let architecture = try folder.json(Header.self, from: "config.json").architecture ?? ""
+                let takesCorruption =
+                    try FusionArchitecture(rawValue: architecture) != nil
+                    || !(architecture == DiffusionConfiguration.architectureName || architecture == "caption"
+                        || folder.isGenerative)
+                if corrupt != nil, !takesCorruption {
+                    throw ValidationError("--corrupt: \(model) is not a classifier or a fusion model.")
+                }
                 if architecture == DiffusionConfiguration.architectureName {
                     var training: LabelledData?
                     if let knnIndex {
@@ -131,10 +141,16 @@ extension BraidCommand {
                         labelled.labelPattern = labelled.labelPattern ?? trained.data.labelPattern
                         labelled.groupPattern = labelled.groupPattern ?? trained.data.groupPattern
                     }
+                    let classifier = try Braid.Classifier(folder: folder)
+                    if let problem = corrupt?.problem(for: classifier.modality) {
+                        throw ValidationError("--corrupt: \(problem).")
+                    }
                     let classification = try await ClassifierEvaluation.evaluate(
-                        Braid.Classifier(folder: folder), on: labelled, decodeJobs: jobs ?? cores, progress: progress)
+                        classifier, on: labelled, corruption: corrupt, decodeJobs: jobs ?? cores, progress: progress)
                     (evaluation, failed) = (classification, classification.failed)
                 }
+            } catch let usage as ValidationError {
+                throw usage
             } catch {
                 Diagnostics.report(error)
                 throw ExitCode.failure

@@ -54,6 +54,21 @@ public final class Classifier: Sendable {
     /// The network's input for one item, (1, H, W): what ``logits(for:)`` takes per item.
     public var inputShape: [Int] { network.inputShape }
 
+    /// The side of an image classifier's square digit and a sound classifier's sample rate: what corruptions
+    /// apply to.
+    var imageSide: Int { modality == .image ? inputShape.last ?? 0 : 0 }
+    var sampleRate: Int {
+        if case .audio(_, let frontEnd) = network { return frontEnd.sampleRate }
+        return 0
+    }
+
+    /// An example the front end made, damaged as `corruption` says for this classifier's modality.
+    func corrupt(_ example: [Float], by corruption: PartCorruption, rng: inout SeededRNG) -> [Float] {
+        let part = modality == .image ? PartExamples(image: example) : PartExamples(audio: example)
+        let corrupted = corruption.apply(to: part, side: imageSide, sampleRate: sampleRate, rng: &rng)
+        return corrupted.image ?? corrupted.audio ?? example
+    }
+
     /// The class scores of a batch of inputs the front end already made, (B, 1, H, W) -> (B, K): the network alone,
     /// as `braid bench classifier` times it.
     public func logits(for inputs: Tensor) -> Tensor {

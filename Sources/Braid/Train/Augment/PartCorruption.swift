@@ -3,7 +3,7 @@ import BraidTensor
 /// What happens to a multimodal example's parts before its encoders see them: noise on the picture, a hidden
 /// patch, noise on the sound, or a part taken away. Fusion models train on random corruptions (``random(rng:)``),
 /// so they learn to lean on the clearer part; `braid eval --corrupt` applies one fixed corruption to every test
-/// pair, the rows of the README's robustness table.
+/// pair, the rows of the README's robustness table, or to every test item of a classifier.
 public struct PartCorruption: Codable, Sendable, Equatable {
     /// σ of Gaussian noise added to the pixels (in [0, 1], clipped).
     public var imageNoise: Float = 0
@@ -27,6 +27,20 @@ public struct PartCorruption: Codable, Sendable, Equatable {
         case audioSNR = "audio_snr_db"
         case drop
     }
+
+    /// Why this corruption cannot apply to a classifier of `modality` alone, or nil when it can: a classifier has
+    /// no second part to drop, and noise meant for the other modality would leave its input untouched.
+    public func problem(for modality: Modality) -> String? {
+        if drop != nil { return "drop applies to a fusion model's pairs, not to a classifier of one modality" }
+        let touchesImage = imageNoise > 0 || imageOcclusion > 0
+        if modality == .image, audioSNR != nil { return "audio-snr does not apply to an image classifier" }
+        if modality == .audio, touchesImage { return "image-noise and occlusion do not apply to a sound classifier" }
+        return nil
+    }
+
+    /// The seed of the generator that damages the examples of batch `batch` in `braid eval`: the same for a fusion
+    /// model's pairs and a classifier's items, so a classifier sees the damage its part of the same pairs gets.
+    static func evaluationSeed(batch: Int) -> UInt64 { SeededRNG.derivedSeed(0x636F_7272, UInt64(batch)) }
 
     /// A training corruption: each part clean half the time, else noisy over a range that reaches past where its
     /// classifier still reads it (σ up to 1.5, an occluding square up to 70% of the side, SNR down to −15 dB);
