@@ -226,6 +226,24 @@ final class CaptionCommandTests: XCTestCase {
             XCTAssertEqual(fused.accuracy, try stated(Fused.self, model).accuracy, accuracy: 0.001, model)
             XCTAssertGreaterThanOrEqual(fused.accuracy, max(fused.imageOnly ?? 0, fused.audioOnly ?? 0), model)
         }
+        // The README's robustness table is what the shipped models do: its row where both parts are damaged.
+        let table = try JSONDecoder().decode(
+            [RobustnessRow].self,
+            from: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("docs/fusion/robustness.json")))
+        let level = "image-noise=0.3,audio-snr=0"
+        for model in ["digits-fusion-early", "digits-fusion-late", "digits-fusion-cross"] {
+            let result = try BraidProcess.run(
+                [
+                    "eval", model, "--records", folder.appendingPathComponent("fusion-test.jsonl").path, "--corrupt",
+                    level, "--quiet",
+                ], directory: folder)
+            XCTAssertEqual(result.status, 0, result.stderrText)
+            let fused = try JSONDecoder().decode(Fused.self, from: result.stdout)
+            let stated = try XCTUnwrap(table.first { $0.level == level && $0.result.model == model }, model).result
+            XCTAssertEqual(fused.accuracy, stated.accuracy, accuracy: 1e-9, "\(model) at \(level)")
+            XCTAssertGreaterThan(fused.accuracy, max(fused.imageOnly ?? 1, fused.audioOnly ?? 1), model)
+        }
+
         // `braid eval --corrupt` damages a classifier's images as it damages the image part of the same pairs.
         let config = try XCTUnwrap(
             try JSONSerialization.jsonObject(
@@ -267,5 +285,15 @@ final class CaptionCommandTests: XCTestCase {
                 XCTAssertEqual(fused.accuracy, try XCTUnwrap(fused[keyPath: survivor]), "\(model) without its \(dropped)")
             }
         }
+    }
+
+    /// A row of `docs/fusion/robustness.json`, which `scripts/fusion-robustness` writes.
+    private struct RobustnessRow: Decodable {
+        struct Result: Decodable {
+            let model: String
+            let accuracy: Double
+        }
+        let level: String
+        let result: Result
     }
 }

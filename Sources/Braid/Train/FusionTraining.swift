@@ -3,7 +3,7 @@ import Foundation
 
 /// Trains a fusion model on labelled pairs: cross-entropy on the joint decision (and a penalty on how much early and
 /// cross-attention fusion correct the classifiers, ``correctionPenalty``), with the part encoders frozen and
-/// every pair corrupted at random (``PartCorruption/random(rng:)``), so the model learns which part to trust when
+/// every pair corrupted at random (``PairAugmentation``, the options' `pairs`), so the model learns which part to trust when
 /// one is unclear or missing. Validation pairs are corrupted too, the same way every epoch (their batches' seeds do
 /// not change), so the accuracy that picks the best epoch is the accuracy under damage: on clean pairs every epoch
 /// scores about 100%.
@@ -15,6 +15,7 @@ public final class FusionTraining: TrainingTask {
 
     let network: FusionNetwork
     let encoders: PartEncoders
+    let corruptions: PairAugmentation
     public let store: ParameterStore
     public let selection = (metric: "accuracy", higherIsBetter: true)
 
@@ -23,6 +24,7 @@ public final class FusionTraining: TrainingTask {
         let scope = WeightScope.initializing(seed: options.seed)
         encoders = try PartEncoders(names)
         network = try FusionNetwork(architecture: architecture, encoders: encoders, scope: scope)
+        corruptions = options.augmentation.pairs
         store = scope.store
     }
 
@@ -30,6 +32,7 @@ public final class FusionTraining: TrainingTask {
     init(folder: ModelFolder, options: TrainingOptions) throws {
         let scope = WeightScope.initializing(seed: options.seed)
         (network, encoders) = try FusionNetwork.load(from: folder, scope: scope)
+        corruptions = options.augmentation.pairs
         store = scope.store
     }
 
@@ -39,7 +42,8 @@ public final class FusionTraining: TrainingTask {
     public func batch(_ examples: [Example], augment: Bool, seed: UInt64) throws -> Batch {
         Batch(
             features: try PairExample.features(
-                of: examples, encoders: encoders, seed: seed, corruption: { rng in PartCorruption.random(rng: &rng) }),
+                of: examples, encoders: encoders, seed: seed,
+                corruption: { [corruptions] rng in corruptions.draw(rng: &rng) }),
             labels: examples.map(\.label))
     }
 

@@ -15,7 +15,9 @@ extension BraidCommand.Train {
                 Early and cross-attention fusion decide from the classifiers' own decisions, weighted by what \
                 the joint network sees, plus a small correction where both parts are there.
                 Every training pair is corrupted at random (noise, a hidden patch, a part dropped), so the model \
-                learns to trust the clearer part.
+                learns to trust the clearer part; '--augmentation FILE' changes how often and how much, e.g. \
+                {"pairs": {"occlusion_probability": 0.5}} (the settings and their defaults: training.json's \
+                "augmentation", "pairs").
 
                 Example:
                   scripts/make-pairs.py

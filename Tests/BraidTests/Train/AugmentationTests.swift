@@ -118,6 +118,9 @@ final class AugmentationTests: XCTestCase {
             (#"{"audio": {"time_masks": -1}}"#, "'audio.time_masks' must be 0 or more"),
             (#"{"audio": {"time_masks": 2.5}}"#, "whole numbers"),
             (#"{"audio": {"speed": "fast"}}"#, "'audio.speed' must be a list of numbers"),
+            (#"{"pairs": {"occlusion_probability": 2}}"#, "'pairs.occlusion_probability' must be a probability"),
+            (#"{"pairs": {"occlusion_share": [0.7, 0.3]}}"#, "'pairs.occlusion_share' must be [low, high]"),
+            (#"{"pairs": {"audio_snr": [0, 5]}}"#, "unknown setting 'pairs.audio_snr'"),
         ]
         for (json, reason) in cases {
             XCTAssertThrowsError(try Augmentation().overridden(by: Data(json.utf8), source: "a.json"), json) { error in
@@ -135,5 +138,52 @@ final class AugmentationTests: XCTestCase {
         var rng = SeededRNG(seed: 3)
         for _ in 0..<20 { augmentation.mask(&spectrogram, bands: 4, frames: 6, rng: &rng) }
         XCTAssertTrue(spectrogram.contains(0), "the masks were applied")
+    }
+
+    func testPairDamageComesAtItsRatesWithinItsRanges() {
+        var rng = SeededRNG(seed: 11)
+        let mix = PairAugmentation()
+        let draws = (0..<20_000).map { _ in mix.draw(rng: &rng) }
+        func rate(_ happened: (PartCorruption) -> Bool) -> Double {
+            Double(draws.filter(happened).count) / Double(draws.count)
+        }
+        XCTAssertEqual(rate { $0.imageNoise > 0 }, 0.5, accuracy: 0.015)
+        XCTAssertEqual(rate { $0.imageOcclusion > 0 }, 0.25, accuracy: 0.015)
+        XCTAssertEqual(rate { $0.audioSNR != nil }, 0.5, accuracy: 0.015)
+        XCTAssertEqual(rate { $0.drop == .image }, 0.15, accuracy: 0.01)
+        XCTAssertEqual(rate { $0.drop == .audio }, 0.15, accuracy: 0.01)
+        XCTAssertTrue(draws.allSatisfy { $0.imageNoise <= 1.5 })
+        XCTAssertTrue(draws.allSatisfy { $0.imageOcclusion == 0 || (0.3...0.7).contains($0.imageOcclusion) })
+        XCTAssertTrue(draws.allSatisfy { (-15...20).contains($0.audioSNR ?? 0) })
+    }
+
+    func testAPairDamageThatNeverHappensDrawsNothing() {
+        var never = PairAugmentation()
+        (never.imageNoiseProbability, never.occlusionProbability) = (0, 0)
+        (never.audioNoiseProbability, never.dropProbability) = (0, 0)
+        var (rng, untouched) = (SeededRNG(seed: 5), SeededRNG(seed: 5))
+        XCTAssertEqual(never.draw(rng: &rng), PartCorruption())
+        XCTAssertEqual(rng.nextUniform(), untouched.nextUniform(), "the generator is where it was")
+    }
+
+    func testCaptionsTrainOnMildNoiseWithoutHiddenOrDroppedParts() {
+        var rng = SeededRNG(seed: 2)
+        let mix = CaptionTraining.defaultOptions.augmentation.pairs
+        let draws = (0..<2_000).map { _ in mix.draw(rng: &rng) }
+        XCTAssertTrue(draws.allSatisfy { $0.imageOcclusion == 0 && $0.drop == nil })
+        XCTAssertTrue(draws.allSatisfy { $0.imageNoise <= 0.5 && ($0.audioSNR ?? 5) >= 5 })
+        XCTAssertTrue(draws.contains { $0.imageNoise > 0 } && draws.contains { $0.audioSNR != nil })
+    }
+
+    func testARecordWithoutAGroupReadsWithItsDefaults() throws {
+        let record = #"""
+            {"image": {"rotation_degrees": 8, "scale": [0.9, 1.1], "shear_degrees": 8, "translation": 2,
+             "elastic_probability": 0.25, "elastic_alpha": 34, "elastic_sigma": 4, "noise_probability": 0.15,
+             "noise_deviation": 0.1, "erasing_probability": 0.1, "erasing_area": [0.02, 0.08]}}
+            """#
+        let old = try JSONDecoder().decode(Augmentation.self, from: Data(record.utf8))
+        var expected = Augmentation()
+        expected.image.rotationDegrees = 8
+        XCTAssertEqual(old, expected)
     }
 }

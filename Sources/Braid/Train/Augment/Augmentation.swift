@@ -1,12 +1,25 @@
 import Foundation
 
-/// The random distortions of training examples, per modality (each documented in its own type), as `training.json`
-/// records them under `"augmentation"`.
+/// The random distortions of training examples, per modality, and the damage done to multimodal pairs (each
+/// documented in its own type), as `training.json` records them under `"augmentation"`.
 public struct Augmentation: Codable, Sendable, Equatable {
     public var image = ImageAugmentation()
     public var audio = AudioAugmentation()
+    public var pairs = PairAugmentation()
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case image, audio, pairs
+    }
+
+    /// A group a record leaves out keeps its defaults: records written before `pairs` existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        image = try container.decodeIfPresent(ImageAugmentation.self, forKey: .image) ?? ImageAugmentation()
+        audio = try container.decodeIfPresent(AudioAugmentation.self, forKey: .audio) ?? AudioAugmentation()
+        pairs = try container.decodeIfPresent(PairAugmentation.self, forKey: .pairs) ?? PairAugmentation()
+    }
 
     /// These settings with the ones a JSON object gives replaced, keys as `training.json` spells them, e.g.
     /// `{"image": {"erasing_probability": 0.5, "erasing_area": [0.02, 0.25]}}`: a run changes what it needs and
@@ -47,7 +60,9 @@ public struct Augmentation: Codable, Sendable, Equatable {
             // A fraction where a count belongs: Foundation's error names neither the key nor the value.
             throw fail("a value does not fit its setting (the masks' counts and widths are whole numbers)")
         }
-        if let problem = augmentation.image.problem ?? augmentation.audio.problem { throw fail(problem) }
+        if let problem = augmentation.image.problem ?? augmentation.audio.problem ?? augmentation.pairs.problem {
+            throw fail(problem)
+        }
         return augmentation
     }
 

@@ -1,7 +1,7 @@
 import BraidTensor
 
 /// What happens to a multimodal example's parts before its encoders see them: noise on the picture, a hidden
-/// patch, noise on the sound, or a part taken away. Fusion models train on random corruptions (``random(rng:)``),
+/// patch, noise on the sound, or a part taken away. Fusion models train on random corruptions (``PairAugmentation``),
 /// so they learn to lean on the clearer part; `braid eval --corrupt` applies one fixed corruption to every test
 /// pair, the rows of the README's robustness table, or to every test item of a classifier.
 public struct PartCorruption: Codable, Sendable, Equatable {
@@ -41,18 +41,6 @@ public struct PartCorruption: Codable, Sendable, Equatable {
     /// The seed of the generator that damages the examples of batch `batch` in `braid eval`: the same for a fusion
     /// model's pairs and a classifier's items, so a classifier sees the damage its part of the same pairs gets.
     static func evaluationSeed(batch: Int) -> UInt64 { SeededRNG.derivedSeed(0x636F_7272, UInt64(batch)) }
-
-    /// A training corruption: each part clean half the time, else noisy over a range that reaches past where its
-    /// classifier still reads it (σ up to 1.5, an occluding square up to 70% of the side, SNR down to −15 dB);
-    /// one part dropped 30% of the time.
-    static func random(rng: inout SeededRNG) -> PartCorruption {
-        var corruption = PartCorruption()
-        if rng.chance(0.5) { corruption.imageNoise = rng.uniform(0, 1.5) }
-        if rng.chance(0.25) { corruption.imageOcclusion = rng.uniform(0.3, 0.7) }
-        if rng.chance(0.5) { corruption.audioSNR = rng.uniform(-15, 20) }
-        if rng.chance(0.3) { corruption.drop = rng.chance(0.5) ? .image : .audio }
-        return corruption
-    }
 
     /// `parts` corrupted, drawing from `rng`; the image is the encoder's square digit of `side` pixels, the sound
     /// its clip at `sampleRate`. A part is only dropped when the other is there.
