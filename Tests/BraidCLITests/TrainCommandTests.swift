@@ -192,6 +192,17 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: model + "-typo"), "nothing is trained")
     }
 
+    func testAFusionModelCannotTrainWithoutDamagedPairs() throws {
+        let out = try folder().appendingPathComponent("run").path
+        let refused = try BraidProcess.run([
+            "train", "fusion", "--architecture", "late", "--records", "pairs.jsonl", "--out", out, "--no-augment",
+        ])
+        XCTAssertEqual(refused.status, 64, refused.stderrText)
+        XCTAssertTrue(refused.stderrText.contains("'--no-augment' does not apply to fusion"), refused.stderrText)
+        XCTAssertTrue(refused.stderrText.contains("--augmentation FILE"), refused.stderrText)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is trained")
+    }
+
     func testBadDataAndBadModelsAreClearErrors() throws {
         let empty = try folder()
         let out = try folder().appendingPathComponent("run").path

@@ -14,10 +14,10 @@ extension BraidCommand.Train {
                   cross   their token sequences attending to each other, then a joint transformer block
                 Early and cross-attention fusion decide from the classifiers' own decisions, weighted by what \
                 the joint network sees, plus a small correction where both parts are there.
-                Every training pair is corrupted at random (noise, a hidden patch, a part dropped), so the model \
-                learns to trust the clearer part; '--augmentation FILE' changes how often and how much, e.g. \
-                {"pairs": {"occlusion_probability": 0.5}} (the settings and their defaults: training.json's \
-                "augmentation", "pairs").
+                Every training pair is corrupted at random, so the model learns to trust the clearer part: image \
+                noise in half the pairs (σ 0-1.5), a hidden square in a quarter (30-70% of the side), sound noise \
+                in half (SNR -15-20 dB), a part dropped in 30%. '--augmentation FILE' changes them, e.g. \
+                {"pairs": {"occlusion_probability": 0.5}}; training.json records the settings a model trained with.
 
                 Example:
                   scripts/make-pairs.py
@@ -40,6 +40,13 @@ extension BraidCommand.Train {
             }
             guard architecture != nil else { throw ValidationError("Give '--architecture early|late|cross'.") }
             guard data.isGiven else { throw ValidationError("Give the labelled pairs: '--records FILE'.") }
+            // Damage is how a fusion model learns whom to trust, and it picks its best epoch on damaged pairs too.
+            if training.noAugment {
+                throw ValidationError(
+                    "'--no-augment' does not apply to fusion models, which learn from damaged pairs which part to "
+                        + "trust. To change the damage, give '--augmentation FILE', e.g. {\"pairs\": "
+                        + "{\"occlusion_probability\": 0}}.")
+            }
         }
 
         func run() async throws {
