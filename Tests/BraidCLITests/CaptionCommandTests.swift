@@ -245,10 +245,9 @@ final class CaptionCommandTests: XCTestCase {
         }
 
         // `braid eval --corrupt` damages a classifier's images as it damages the image part of the same pairs.
+        let lateConfig = BraidProcess.packageRoot.appendingPathComponent("models/digits-fusion-late/config.json")
         let config = try XCTUnwrap(
-            try JSONSerialization.jsonObject(
-                with: Data(contentsOf: BraidProcess.packageRoot.appendingPathComponent("models/digits-fusion-late/config.json")))
-                as? [String: Any])
+            try JSONSerialization.jsonObject(with: Data(contentsOf: lateConfig)) as? [String: Any])
         let imageEncoder = try XCTUnwrap((config["encoders"] as? [String: String])?["image"])
         let pairs = try String(contentsOf: folder.appendingPathComponent("fusion-test.jsonl"), encoding: .utf8)
         let images = try pairs.split(separator: "\n").map { line in

@@ -78,7 +78,9 @@ final class TrainCommandTests: XCTestCase {
         let hiddenReport = try json(try XCTUnwrap(hidden.stdoutLines.first))
         XCTAssertEqual(hiddenReport["accuracy"] as? Double, 0.5)
         XCTAssertEqual((hiddenReport["corruption"] as? [String: Any])?["image_occlusion"] as? Double, 1)
-        let noisy = try BraidProcess.run(["eval", model, "--data", data.path, "--corrupt", "image-noise=0.3", "--quiet"])
+        let noisy = try BraidProcess.run([
+            "eval", model, "--data", data.path, "--corrupt", "image-noise=0.3", "--quiet",
+        ])
         let noisyAgain = try BraidProcess.run(
             ["eval", model, "--data", data.path, "--corrupt", "image-noise=0.3", "--quiet", "--jobs", "1"])
         XCTAssertEqual(noisy.stdout, noisyAgain.stdout, "the same noise whatever the decoding order")
@@ -94,7 +96,8 @@ final class TrainCommandTests: XCTestCase {
         let notAClassifier = try BraidProcess.run(
             ["eval", "digits-ae", "--data", data.path, "--corrupt", "image-noise=0.3"])
         XCTAssertEqual(notAClassifier.status, 64)
-        XCTAssertTrue(notAClassifier.stderrText.contains("not a classifier or a fusion model"), notAClassifier.stderrText)
+        XCTAssertTrue(
+            notAClassifier.stderrText.contains("not a classifier or a fusion model"), notAClassifier.stderrText)
 
         let embedded = try BraidProcess.run([
             "embed", "--encoder", "image=\(model)", data.appendingPathComponent("h/0.png").path,

@@ -3,8 +3,8 @@ import Foundation
 
 /// Trains a caption model on pairs whose label is their caption: next-word cross-entropy with the part encoders
 /// frozen, the fusion and the decoder learning together. Training pairs get mild noise (the `pairs` augmentation of
-/// ``defaultOptions``), so captions hold up on digits less clean than the training set's. The share of validation captions the decoder
-/// writes exactly, each word predicted from the true words before it, picks the best epoch.
+/// ``defaultOptions``), so captions hold up on digits less clean than the training set's. The share of validation
+/// captions the decoder writes exactly, each word predicted from the true words before it, picks the best epoch.
 public final class CaptionTraining: TrainingTask {
     public struct Batch: Sendable {
         let features: PartFeatures

@@ -3,10 +3,10 @@ import Foundation
 
 /// Trains a fusion model on labelled pairs: cross-entropy on the joint decision (and a penalty on how much early and
 /// cross-attention fusion correct the classifiers, ``correctionPenalty``), with the part encoders frozen and
-/// every pair corrupted at random (``PairAugmentation``, the options' `pairs`), so the model learns which part to trust when
-/// one is unclear or missing. Validation pairs are corrupted too, the same way every epoch (their batches' seeds do
-/// not change), so the accuracy that picks the best epoch is the accuracy under damage: on clean pairs every epoch
-/// scores about 100%.
+/// every pair corrupted at random (``PairAugmentation``, the options' `pairs`), so the model learns which part to
+/// trust when one is unclear or missing. Validation pairs are corrupted too, the same way every epoch (their
+/// batches' seeds do not change), so the accuracy that picks the best epoch is the accuracy under damage: on clean
+/// pairs every epoch scores about 100%.
 public final class FusionTraining: TrainingTask {
     public struct Batch: Sendable {
         let features: PartFeatures

@@ -59,7 +59,8 @@ extension BraidCommand {
 
         @Option(
             help: ArgumentHelp(
-                "Damage every item before a classifier or fusion model sees it: image-noise=SIGMA, occlusion=SHARE, audio-snr=DB, drop=image|audio (pairs only), comma-separated.",
+                "Damage every item before a classifier or fusion model sees it: image-noise=SIGMA, occlusion=SHARE, "
+                    + "audio-snr=DB, drop=image|audio (pairs only), comma-separated.",
                 valueName: "LIST"))
         var corrupt: PartCorruption?
 
@@ -95,11 +96,10 @@ extension BraidCommand {
                 let progress = ProgressBar(total: nil, quiet: quiet, unit: "items")
                 struct Header: Decodable { let architecture: String? }
                 let architecture = try folder.json(Header.self, from: "config.json").architecture ?? ""
-                let takesCorruption =
-                    try FusionArchitecture(rawValue: architecture) != nil
-                    || !(architecture == DiffusionConfiguration.architectureName || architecture == "caption"
-                        || folder.isGenerative)
-                if corrupt != nil, !takesCorruption {
+                let generates =
+                    architecture == DiffusionConfiguration.architectureName || architecture == "caption"
+                    || GenerativeArchitecture(rawValue: architecture) != nil
+                if corrupt != nil, generates {
                     throw ValidationError("--corrupt: \(model) is not a classifier or a fusion model.")
                 }
                 if architecture == DiffusionConfiguration.architectureName {
