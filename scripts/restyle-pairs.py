@@ -21,6 +21,7 @@ parts pointing at their new files; then
     braid eval digits-fusion-cross --records OUT/pairs.jsonl [--corrupt image-noise=0.5]
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -28,11 +29,12 @@ import sys
 
 # Shear fills the corners it uncovers with limited-range black (16); the lut takes them, and nothing of the
 # digit's ink, back to 0.
+SLANT = "shear=shx={}:fillcolor=black,lut=y='if(lte(val,16),0,val)'"
 HANDS = {
     "thick": "scale=56:56,dilation,scale=28:28",
     "thin": "scale=56:56,erosion,scale=28:28",
-    "slant-left": "shear=shx=-0.35:fillcolor=black,lut=y='if(lte(val,16),0,val)'",
-    "slant-right": "shear=shx=0.35:fillcolor=black,lut=y='if(lte(val,16),0,val)'",
+    "slant-left": SLANT.format(-0.35),
+    "slant-right": SLANT.format(0.35),
 }
 
 
@@ -68,17 +70,22 @@ def main():
         changes["audio"] = ("recordings", lambda source, target: revoice(source, target, args.voice))
     if not changes:
         parser.error("give --hand, --voice or both")
+    if not os.path.isfile(args.pairs):
+        parser.error(f"{args.pairs}: no such file")
     rows = [json.loads(line) for line in open(args.pairs) if line.strip()]
     made = {}  # source path → its restyled file
+    work = []  # (write, source, target)
     for part, (folder, write) in changes.items():
         os.makedirs(os.path.join(args.out, folder), exist_ok=True)
         for row in rows:
             source = row.get(part)
             if source is None or source in made:
                 continue
-            target = os.path.join(args.out, folder, os.path.basename(source))
-            write(source, target)
-            made[source] = os.path.abspath(target)
+            made[source] = os.path.abspath(os.path.join(args.out, folder, os.path.basename(source)))
+            work.append((write, source, made[source]))
+    # One FFmpeg process a file, as many at once as there are cores; the first that fails raises here.
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count()) as pool:
+        list(pool.map(lambda job: job[0](job[1], job[2]), work))
     with open(os.path.join(args.out, "pairs.jsonl"), "w") as lines:
         for row in rows:
             lines.write(json.dumps({key: made.get(value, value) if key in changes else value
