@@ -53,6 +53,45 @@ final class AugmentationTests: XCTestCase {
         XCTAssertEqual(Double(bright.filter { $0 == 0 }.count), 0.2 * 784, accuracy: 25)
     }
 
+    func testAChangeOfPenWidensOrThinsEveryStrokeByTheDrawnAmount() {
+        // A vertical stroke three pixels wide, full ink, in an empty 9×9 field.
+        let side = 9
+        let stroke = (0..<side * side).map { (3...5).contains($0 % side) ? Float(1) : 0 }
+        func widths(_ amount: Float) -> [Float] {
+            var image = stroke
+            ImageAugmentation.changePen(of: &image, side: side, by: amount)
+            return (0..<side).map { x in image[4 * side + x] }
+        }
+        XCTAssertEqual(widths(1), [0, 0, 1, 1, 1, 1, 1, 0, 0], "a pixel more ink on each side")
+        XCTAssertEqual(widths(-1), [0, 0, 0, 0, 1, 0, 0, 0, 0], "a pixel less on each side")
+        XCTAssertEqual(widths(0.5), [0, 0, 0.5, 1, 1, 1, 0.5, 0, 0])
+        XCTAssertEqual(widths(-0.25), [0, 0, 0, 0.75, 1, 0.75, 0, 0, 0])
+        XCTAssertEqual(widths(0), stroke[(4 * side)..<(5 * side)].map { $0 })
+
+        var always = stillImage
+        always.penProbability = 1
+        always.penChange = [0.3, 0.3]
+        var image = digit()
+        var rng = SeededRNG(seed: 5)
+        always.apply(to: &image, side: 28, rng: &rng)
+        var expected = digit()
+        ImageAugmentation.changePen(of: &expected, side: 28, by: 0.3)
+        XCTAssertEqual(image, expected)
+        XCTAssertGreaterThan(image.reduce(0, +), digit().reduce(0, +), "a broader pen puts down more ink")
+    }
+
+    func testARecordWithoutPenSettingsTrainedWithoutAChangeOfPen() throws {
+        var record = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Augmentation())) as! [String: Any]
+        var image = record["image"] as! [String: Any]
+        image["pen_probability"] = nil
+        image["pen_change"] = nil
+        record["image"] = image
+        let decoded = try JSONDecoder().decode(
+            Augmentation.self, from: JSONSerialization.data(withJSONObject: record))
+        XCTAssertEqual(decoded, Augmentation())
+        XCTAssertEqual(decoded.image.penProbability, 0)
+    }
+
     func testNoiseLandsAtTheDrawnSignalToNoiseRatio() {
         var augmentation = AudioAugmentation()
         augmentation.noiseProbability = 1
@@ -114,6 +153,7 @@ final class AugmentationTests: XCTestCase {
             (#"{"image": {"erasing_probability": 1.5}}"#, "'image.erasing_probability' must be a probability"),
             (#"{"image": {"scale": [1.1]}}"#, "'image.scale' must be [low, high]"),
             (#"{"image": {"erasing_area": [0.3, 0.1]}}"#, "'image.erasing_area' must be [low, high]"),
+            (#"{"image": {"pen_change": [-2, 0.5]}}"#, "'image.pen_change' must be [low, high]"),
             (#"{"audio": {"noise_snr_db": [30, 5]}}"#, "'audio.noise_snr_db' must be [low, high]"),
             (#"{"audio": {"time_masks": -1}}"#, "'audio.time_masks' must be 0 or more"),
             (#"{"audio": {"time_masks": 2.5}}"#, "whole numbers"),
