@@ -7,8 +7,9 @@ when a part encoder meets a new one.
     scripts/restyle-pairs.py .build/pairs/fusion-test.jsonl .build/restyled/thick --hand thick
     scripts/restyle-pairs.py .build/pairs/fusion-test.jsonl .build/restyled/voice-1.25 --voice 1.25
 
---hand redraws every image with FFmpeg's filters, beyond what the image classifier's augmentation covers (shear
-±8°, elastic warps, no change of pen):
+--hand redraws every image with FFmpeg's filters. The slants are beyond what the image classifier's augmentation
+covers (shear ±8°, elastic warps); the pens are a kind of change it trains on (±0.6 px, a 3×3 blend at the digit's
+own size), drawn another way:
   thick        a broader pen: dilated at twice the size, then scaled back (the stroke about a pixel wider)
   thin         a finer pen: eroded the same way (the stroke about a pixel narrower)
   slant-left   sheared by -0.35 (about 19°)
