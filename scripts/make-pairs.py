@@ -18,6 +18,10 @@ paths point at them and at ../shared/data/fsdd/recordings:
                                              uses, for choosing how fusion models train without looking at the
                                              test pairs (scripts/fusion-robustness PAIRS)
   fusion-validation-unseen.jsonl             10,000 fusion pairs of parts the part encoders never trained on
+  caption-validation-unseen.jsonl            caption pairs as caption-test.jsonl's (2,000 + 300 + 300) of such parts,
+                                             with images no caption training pair uses, for choosing how caption
+                                             models train: `braid eval MODEL --records` on them
+  caption-validation.jsonl                   the same of parts the part encoders trained on
 
 The part encoders (handwritten-digits, spoken-digits) trained on the training split less the 10% they held out
 for validation, so the parts of fusion-validation.jsonl and of the first 12,000 pairs of fusion-train.jsonl are
@@ -155,7 +159,8 @@ def main():
     os.makedirs(os.path.join(out, "images"), exist_ok=True)
     train = Split("train", out, range(5, 50))
     test = Split("test", out, range(0, 5))
-    write(os.path.join(out, "caption-train.jsonl"), caption_pairs(train, "train", 200, 2000, random.Random(1)))
+    caption_train = caption_pairs(train, "train", 200, 2000, random.Random(1))
+    write(os.path.join(out, "caption-train.jsonl"), caption_train)
     write(os.path.join(out, "caption-test.jsonl"), caption_pairs(test, "test", 20, 300, random.Random(2)))
     fusion_train = fusion_pairs(train, "train", 12000, random.Random(3))
     write(os.path.join(out, "fusion-test.jsonl"), fusion_pairs(test, "test", 3000, random.Random(4)))
@@ -169,6 +174,13 @@ def main():
           fusion_train + fusion_pairs(unseen["fit"], "train-unseen", 12000, random.Random(8)))
     write(os.path.join(out, "fusion-validation-unseen.jsonl"),
           fusion_pairs(unseen["check"], "validation-unseen", 10000, random.Random(9)))
+    captioned = used | {image_id("train", record["image"].rsplit("-", 1)[1][:-4])
+                        for record in caption_train if "image" in record}
+    write(os.path.join(out, "caption-validation-unseen.jsonl"),
+          caption_pairs(Split("train", out, range(5, 50), encoders_held_out("check", captioned)), "validation-unseen",
+                        20, 300, random.Random(10)))
+    seen = Split("train", out, range(5, 50), lambda item_id: not held_out(item_id) and item_id not in captioned)
+    write(os.path.join(out, "caption-validation.jsonl"), caption_pairs(seen, "validation", 20, 300, random.Random(11)))
 
 
 if __name__ == "__main__":

@@ -31,13 +31,17 @@ public struct Fusion: Sendable {
         let tokens = output.tokens?.scalars ?? []
         let tokenShape = Array(output.tokens?.shape.dropFirst() ?? [])
         let tokenCount = output.tokens == nil ? 0 : Shape.count(tokenShape)
+        let (imageDecisions, audioDecisions) = (features.image.decision.scalars, features.audio.decision.scalars)
+        let labels = encoders.labels.count
         return batch.indices.map { row in
             FusedItem(
                 id: batch[row].id, parts: features.present(row),
                 embedding: Array(embeddings[row * width..<(row + 1) * width]),
                 probabilities: Array(probabilities[row * classes..<(row + 1) * classes]),
                 tokens: tokenCount == 0 ? [] : Array(tokens[row * tokenCount..<(row + 1) * tokenCount]),
-                tokenShape: tokenShape, tokenPresent: output.tokenPresent.isEmpty ? [] : output.tokenPresent[row])
+                tokenShape: tokenShape, tokenPresent: output.tokenPresent.isEmpty ? [] : output.tokenPresent[row],
+                decisions: Array(imageDecisions[row * labels..<(row + 1) * labels])
+                    + Array(audioDecisions[row * labels..<(row + 1) * labels]))
         }
     }
 }
@@ -70,6 +74,9 @@ public struct FusedItem: Identifiable, Sendable {
     let tokenShape: [Int]
     /// Per token, whether it belongs to a present part.
     let tokenPresent: [Bool]
+    /// (2K): the part classifiers' log-probabilities, image then sound, zeros for a missing part; what a caption
+    /// decoder starts from.
+    let decisions: [Float]
 }
 
 extension Fusion {

@@ -62,8 +62,9 @@ struct BeamSearch: Sendable {
         }
     }
 
-    /// The indices of the `count` largest values, largest first.
+    /// The indices of the `count` largest values, largest first; a token scored -∞ (one a constraint rules out)
+    /// never.
     private static func best(_ count: Int, of values: [Float]) -> [Int] {
-        Array(values.indices.sorted { values[$0] > values[$1] }.prefix(count))
+        Array(values.indices.filter { values[$0] > -.infinity }.sorted { values[$0] > values[$1] }.prefix(count))
     }
 }

@@ -1,17 +1,22 @@
 import BraidTensor
 import Foundation
 
-/// A caption model's `config.json`: the encoders of its parts, its cross-attention fusion and its decoder.
+/// A caption model's `config.json`: the encoders of its parts, its cross-attention fusion, its decoder and, for a
+/// model trained with `--closed`, the only captions it writes.
 ///
 /// ```json
 /// {"architecture": "caption", "encoders": {"image": "handwritten-digits", "audio": "spoken-digits"},
-///  "fusion": {"width": 64, "heads": 4}, "decoder": {"width": 64, "heads": 4, "layers": 2, "max_length": 16}}
+///  "fusion": {"width": 64, "heads": 4},
+///  "decoder": {"width": 64, "heads": 4, "layers": 2, "max_length": 16, "from_decisions": true},
+///  "captions": ["a handwritten 0, spoken as zero", …]}
 /// ```
 struct CaptionConfiguration: Codable, Sendable, Equatable {
     var architecture = CaptionNetwork.architecture
     var encoders: PartEncoders.Names
     var fusion = CrossAttentionFusion.Configuration()
     var decoder = CaptionDecoder.Configuration()
+    /// The closed set of captions (``ClosedCaptions``); nil for a model that may write any sequence of its words.
+    var captions: [String]? = nil
 }
 
 /// The trainable part of a caption model: the fusion that joins the parts' tokens and the decoder that writes
@@ -23,6 +28,7 @@ struct CaptionNetwork: Sendable {
     let vocabulary: CaptionVocabulary
     let fusion: CrossAttentionFusion
     let decoder: CaptionDecoder
+    let closedCaptions: ClosedCaptions?
 
     init(
         configuration: CaptionConfiguration, vocabulary: CaptionVocabulary, encoders: PartEncoders,
@@ -33,10 +39,13 @@ struct CaptionNetwork: Sendable {
         fusion = try CrossAttentionFusion(
             configuration: configuration.fusion, imageTokens: encoders.image.tokenShape,
             audioTokens: encoders.audio.tokenShape, imageWidth: encoders.image.embeddingSize,
-                        audioWidth: encoders.audio.embeddingSize, classes: nil, scope: scope.scope("fusion"))
+            audioWidth: encoders.audio.embeddingSize, classes: nil, scope: scope.scope("fusion"))
         decoder = try CaptionDecoder(
-            configuration: configuration.decoder, vocabularySize: vocabulary.count,
+            configuration: configuration.decoder, vocabulary: vocabulary.words, labels: encoders.labels,
             memoryWidth: configuration.fusion.width, scope: scope.scope("decoder"))
+        closedCaptions = configuration.captions.map { captions in
+            ClosedCaptions(captions.map(vocabulary.encode), startToken: vocabulary.startID, endToken: vocabulary.endID)
+        }
     }
 
     /// Reads `config.json` and `tokenizer.json` from `folder`, loads the encoders they name and builds the network
@@ -62,8 +71,11 @@ struct CaptionNetwork: Sendable {
     /// - Parameters:
     ///   - memory: (B, S, W) fused tokens.
     ///   - present: Per item, which of the S tokens belong to present parts.
+    ///   - decisions: The part classifiers' decisions, row b for item b.
     ///   - beam: Beams per item; 1 decodes greedily.
-    func captions(memory: Tensor, present: [[Bool]], beam: Int) -> [BeamSearch.Sequence] {
+    func captions(
+        memory: Tensor, present: [[Bool]], decisions: CaptionDecoder.Decisions, beam: Int
+    ) -> [BeamSearch.Sequence] {
         let (count, tokens, width) = (memory.shape[0], memory.shape[1], memory.shape[2])
         let search = BeamSearch(
             width: beam, maxLength: decoder.configuration.maxLength, startToken: vocabulary.startID,
@@ -77,12 +89,14 @@ struct CaptionNetwork: Sendable {
                 let prefixMemory = rows.gatheringRows(owners).reshaped([prefixes.count, tokens, width])
                 let length = prefixes[0].tokens.count
                 let logits = decoder.logits(
-                    prefixes: prefixes.map(\.tokens), memory: prefixMemory, memoryPresent: owners.map { present[$0] })
+                    prefixes: prefixes.map(\.tokens), memory: prefixMemory, memoryPresent: owners.map { present[$0] },
+                    decisions: decisions.rows(owners))
                 // (R, T, V) -> the last position's (R, V) as log-probabilities.
                 let scores = logits.sliced(axis: 1, (length - 1)..<length).reshaped([prefixes.count, vocabulary.count])
                     .logSoftmax().scalars
-                return prefixes.indices.map {
-                    Array(scores[$0 * vocabulary.count..<($0 + 1) * vocabulary.count])
+                return prefixes.indices.map { row in
+                    let next = Array(scores[row * vocabulary.count..<(row + 1) * vocabulary.count])
+                    return closedCaptions?.restrict(next, after: prefixes[row].tokens) ?? next
                 }
             }
         }
@@ -134,7 +148,15 @@ public final class CaptionModel: Sendable {
         // Each item's (S, W) tokens -> (B, S, W).
         let memory = Tensor(items.flatMap(\.tokens), shape: [items.count] + shape)
         let vocabulary = network.vocabulary
-        return network.captions(memory: memory, present: items.map(\.tokenPresent), beam: beam).map { sequence in
+        // Each item's 2K decisions -> (B, K) per part.
+        let classes = encoders.labels.count
+        let decisions = CaptionDecoder.Decisions(
+            image: Tensor(items.flatMap { $0.decisions.prefix(classes) }, shape: [items.count, classes]),
+            audio: Tensor(items.flatMap { $0.decisions.suffix(classes) }, shape: [items.count, classes]),
+            present: items.map { (image: $0.parts.contains(.image), audio: $0.parts.contains(.audio)) })
+        return network.captions(
+            memory: memory, present: items.map(\.tokenPresent), decisions: decisions, beam: beam
+        ).map { sequence in
             Caption(
                 text: vocabulary.text(of: sequence.tokens),
                 words: zip(sequence.tokens, sequence.probabilities).map { (vocabulary.words[$0], $1) })

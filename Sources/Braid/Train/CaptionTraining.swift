@@ -23,12 +23,16 @@ public final class CaptionTraining: TrainingTask {
     public let store: ParameterStore
     public let selection = (metric: "exact", higherIsBetter: true)
 
-    /// A fresh caption model over the encoders `names` names, its vocabulary the words of `captions`.
-    public init(encoders names: PartEncoders.Names, captions: [String], options: TrainingOptions) throws {
+    /// A fresh caption model over the encoders `names` names, its vocabulary the words of `captions`; `closed`, it
+    /// writes only those captions.
+    public init(
+        encoders names: PartEncoders.Names, captions: [String], closed: Bool, options: TrainingOptions
+    ) throws {
         let scope = WeightScope.initializing(seed: options.seed)
         encoders = try PartEncoders(names)
         let vocabulary = CaptionVocabulary(captions: captions)
         var configuration = CaptionConfiguration(encoders: names)
+        if closed { configuration.captions = Array(Set(captions)).sorted() }
         configuration.decoder.maxLength = max(
             configuration.decoder.maxLength, 1 + (captions.map { vocabulary.encode($0).count }.max() ?? 0))
         network = try CaptionNetwork(
@@ -60,14 +64,18 @@ public final class CaptionTraining: TrainingTask {
             features: try PairExample.features(
                 of: examples, encoders: encoders, seed: seed,
                 corruption: augment ? { [corruptions] rng in corruptions.draw(rng: &rng) } : nil),
-            inputs: words.map { [vocabulary.startID] + $0 + Array(repeating: vocabulary.endID, count: length - 1 - $0.count) },
+            inputs: words.map {
+                [vocabulary.startID] + $0 + Array(repeating: vocabulary.endID, count: length - 1 - $0.count)
+            },
             targets: words.map { $0 + [vocabulary.endID] + Array(repeating: -1, count: length - 1 - $0.count) })
     }
 
     public func loss(_ batch: Batch, training: Bool, rng: inout SeededRNG) -> (loss: Tensor, metrics: Metrics) {
         let fused = network.fusion(batch.features)
         guard let memory = fused.tokens else { preconditionFailure("cross-attention fusion always keeps its tokens") }
-        let logits = network.decoder.logits(prefixes: batch.inputs, memory: memory, memoryPresent: fused.tokenPresent)
+        let logits = network.decoder.logits(
+            prefixes: batch.inputs, memory: memory, memoryPresent: fused.tokenPresent,
+            decisions: CaptionDecoder.Decisions(batch.features))
         let (count, length, words) = (batch.inputs.count, batch.inputs[0].count, network.vocabulary.count)
         // (B, T, V) -> (B·T, V) against one-hot rows, zero rows where there is no target.
         let flat = logits.reshaped([count * length, words])

@@ -66,11 +66,11 @@ public enum TrainingRun {
                 frontEnd: DigitCanvas(frontEnd: DiffusionConfiguration().frontEnd).exampleFrontEnd,
                 requiringLabels: true)
             task = try DiffusionTraining(settings: settings, labels: loaded.labels, options: options)
-        case .caption(let encoders):
+        case .caption(let encoders, let closed):
             // The captions are the data's labels, so the first pass over the data finds the vocabulary.
             let names = try PartEncoders(encoders)
             loaded = try await examples(frontEnd: PairExample.frontEnd(names), requiringLabels: true)
-            task = try CaptionTraining(encoders: encoders, captions: loaded.labels, options: options)
+            task = try CaptionTraining(encoders: encoders, captions: loaded.labels, closed: closed, options: options)
         }
         try folder.write(json: task.configuration, to: "config.json")
         for (file, contents) in task.companionFiles { try folder.write(json: contents, to: file) }
@@ -196,8 +196,9 @@ public enum TrainingKind: Sendable {
     case codePrior(vqvae: String, conditioned: Bool)
     /// A fusion classifier over the outputs of two part encoders.
     case fusion(FusionArchitecture, encoders: PartEncoders.Names)
-    /// A caption model over the outputs of two part encoders, trained on pairs labelled with their captions.
-    case caption(encoders: PartEncoders.Names)
+    /// A caption model over the outputs of two part encoders, trained on pairs labelled with their captions;
+    /// `closed`, it writes only those captions (``ClosedCaptions``).
+    case caption(encoders: PartEncoders.Names, closed: Bool)
     /// A text-to-image diffusion model, trained on labelled images captioned by phrasings of their labels.
     case diffusion(DiffusionSettings)
 

@@ -62,30 +62,35 @@ extension BraidCommand.Train {
             discussion: """
                 The records are pairs with their captions, '{"id","image","audio","caption"}' per line (either part \
                 may be missing). Two trained classifiers describe the parts and stay frozen; a cross-attention \
-                fusion and a transformer decoder learn to write the caption word by word. The words of the \
-                training captions are the vocabulary, saved with the model as tokenizer.json.
+                fusion and a transformer decoder learn to write the caption word by word, starting from the \
+                classifiers' decisions. The words of the training captions are the vocabulary, saved with the \
+                model as tokenizer.json. When the captions are a closed set (a few forms over a few labels, as \
+                digit captions are), '--closed' keeps the model to them: it then writes one of the training \
+                captions and never a mix of two.
 
                 Example:
                   scripts/make-pairs.py
-                  braid train caption --records .build/pairs/caption-train.jsonl --out runs/captions
+                  braid train caption --records .build/pairs/caption-train.jsonl --closed --out runs/captions
                   braid caption --model runs/captions --image three.png --audio seven.wav
                 """)
 
         @OptionGroup(title: "Encoders") var encoders: PartEncoderOptions
         @OptionGroup(title: "Data") var data: DataOptions
         @OptionGroup(title: "Training") var training: TrainingFlags
+        @Flag(help: "Write only the training records' captions (beam search keeps to them).") var closed = false
         @Option(help: "Items decoded at once while the data is read; default: one per core.") var jobs: Int?
 
         func validate() throws {
             if training.resume != nil {
-                return try TrainingLauncher.validate(resuming: training, data: data, extraGiven: encoders.isGiven)
+                return try TrainingLauncher.validate(
+                    resuming: training, data: data, extraGiven: encoders.isGiven || closed)
             }
             guard data.isGiven else { throw ValidationError("Give the captioned pairs: '--records FILE'.") }
         }
 
         func run() async throws {
             try await TrainingLauncher.run(
-                .caption(encoders: encoders.names), command: "caption", data: data, training: training,
+                .caption(encoders: encoders.names, closed: closed), command: "caption", data: data, training: training,
                 defaults: CaptionTraining.defaultOptions, jobs: jobs)
         }
     }

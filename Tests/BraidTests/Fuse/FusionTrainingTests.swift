@@ -129,7 +129,7 @@ final class FusionTrainingTests: XCTestCase {
         }
     }
 
-    func testACaptionModelLearnsItsCaptionsAndWritesThem() async throws {
+    func testACaptionModelLearnsItsCaptionsAndWritesOnlyThem() async throws {
         let (data, records) = try pairs(perClass: 24)
         let folder = try makeTemporaryFolder(self).appendingPathComponent("captions").path
         var captionData = data
@@ -141,7 +141,7 @@ final class FusionTrainingTests: XCTestCase {
         var options = options(CaptionTraining.defaultOptions, epochs: 8)
         options.learningRate = 3e-3
         let record = try await TrainingRun.start(
-            .caption(encoders: PartEncoders.Names()), data: captionData, options: options, folder: folder,
+            .caption(encoders: PartEncoders.Names(), closed: true), data: captionData, options: options, folder: folder,
             environment: environment)
         let losses = record.history.map { $0.training["loss"] ?? .nan }
         XCTAssertLessThan(losses.last ?? .nan, 0.5 * (losses.first ?? .nan), "the loss falls: \(losses)")
@@ -154,5 +154,11 @@ final class FusionTrainingTests: XCTestCase {
         XCTAssertEqual(evaluation.examples, 72)
         XCTAssertEqual(evaluation.byParts["image"]?.count, 24)
         XCTAssertGreaterThan(evaluation.exact, 0.5, "most training captions come back: \(evaluation.mistakes.prefix(3))")
+        // Trained with `closed`, it writes only its training captions, even where it is wrong.
+        let configuration = try JSONDecoder().decode(
+            CaptionConfiguration.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/config.json")))
+        let captions = Set(try XCTUnwrap(configuration.captions))
+        XCTAssertEqual(captions, Set(record.labels))
+        for mistake in evaluation.mistakes { XCTAssertTrue(captions.contains(mistake.got), mistake.got) }
     }
 }
