@@ -53,7 +53,16 @@ struct BeamSearch: Sendable {
                             score: parent.score + next[token], finished: token == endToken))
                 }
             }
-            beams = candidates.map { Array($0.sorted { $0.score > $1.score }.prefix(width)) }
+            // A sequence whose every continuation a constraint rules out ends where it is, rather than with no beam.
+            beams = zip(beams, candidates).map { current, next in
+                next.isEmpty
+                    ? current.map { beam in
+                        var ended = beam
+                        ended.finished = true
+                        return ended
+                    }
+                    : Array(next.sorted { $0.score > $1.score }.prefix(width))
+            }
         }
         return beams.map { sequence in
             let best = sequence.first { $0.finished } ?? sequence[0]

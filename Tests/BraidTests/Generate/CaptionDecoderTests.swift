@@ -55,6 +55,11 @@ final class CaptionDecoderTests: XCTestCase {
         XCTAssertEqual(
             closed.restrict([-1, -2, -3, -4], after: [0, 2, 3]), [-.infinity, -2, -.infinity, -.infinity], "the end")
         XCTAssertEqual(closed.restrict([-1, -2, -3, -4], after: [0, 2, 2]), [Float](repeating: -.infinity, count: 4))
+        // A prefix the set does not know has no continuation: the search ends there rather than failing.
+        let stranded = BeamSearch(width: 2, maxLength: 5, startToken: 0, endToken: 1).decode(count: 1) { prefixes in
+            prefixes.map { closed.restrict(toy($0.tokens), after: $0.tokens.count > 1 ? [9] : $0.tokens) }
+        }[0]
+        XCTAssertEqual(stranded.tokens, [2])
         for width in [1, 2, 3] {
             let best = BeamSearch(width: width, maxLength: 5, startToken: 0, endToken: 1).decode(count: 1) { prefixes in
                 prefixes.map { closed.restrict(toy($0.tokens), after: $0.tokens) }
