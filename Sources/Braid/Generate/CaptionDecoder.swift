@@ -130,15 +130,14 @@ struct CaptionDecoder: Sendable {
                 decisions.present.flatMap { [0, $0.image ? 0 : -1e9, $0.audio ? 0 : -1e9] }, shape: [count, 1, 3])
             // (B, T, W) -> (B, T, 3).
             let shares = (gate(hidden) + hideMissing).softmax()
-            // (B, K) probabilities -> (B, V) on the label words -> (B, 1, V); a missing part's row is zeros.
-            let pointed = { (decision: Tensor, present: [Bool]) in
-                let probabilities = decision.exp() * Tensor(present.map { $0 ? 1 : 0 }, shape: [count, 1])
-                return Tensor.linear(probabilities, weight: labelWords, bias: nil).reshaped([count, 1, vocabulary])
+            // (B, K) probabilities -> (B, V) on the label words -> (B, 1, V); a missing part's share is zero.
+            let pointed = { (decision: Tensor) in
+                Tensor.linear(decision.exp(), weight: labelWords, bias: nil).reshaped([count, 1, vocabulary])
             }
             let mixture =
                 head.softmax() * shares.sliced(axis: 2, 0..<1)
-                + pointed(decisions.image, decisions.present.map(\.image)) * shares.sliced(axis: 2, 1..<2)
-                + pointed(decisions.audio, decisions.present.map(\.audio)) * shares.sliced(axis: 2, 2..<3)
+                + pointed(decisions.image) * shares.sliced(axis: 2, 1..<2)
+                + pointed(decisions.audio) * shares.sliced(axis: 2, 2..<3)
             // The floor keeps a word that no share gives anything finite.
             return (mixture + 1e-12).log()
         }
