@@ -13,8 +13,8 @@ import BraidTensor
 /// parts and read a new part worse than its classifier does (with no image, on 10,000 pairs of parts both encoders
 /// held out, early and cross-attention fusion were right on 9,926 where the sound classifier was right on all).
 /// Starting from the classifiers' product (an untrained gate weighs both near 1) leaves the network to learn only
-/// when to trust a part less, which it can tell from the embedding (noise, a hidden patch) and late fusion, seeing
-/// decisions only, cannot. The correction is for what two parts say together; an item with one part gets that
+/// when to trust a part less, which it can tell from the fused embedding (noise, a hidden patch), where late fusion
+/// judges each part on its own. The correction is for what two parts say together; an item with one part gets that
 /// part's classifier's decision, which is the best reading of it alone.
 ///
 /// Dimension legend: B batch, H the fused embedding's width, K classes.

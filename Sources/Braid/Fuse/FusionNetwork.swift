@@ -37,7 +37,8 @@ enum FusionNetwork: Sendable {
     /// for a fresh network).
     init(
         architecture: FusionArchitecture, encoders: PartEncoders, scope: WeightScope,
-        early: EarlyFusion.Configuration = .init(), cross: CrossAttentionFusion.Configuration = .init()
+        early: EarlyFusion.Configuration = .init(), late: LateFusion.Configuration = .init(),
+        cross: CrossAttentionFusion.Configuration = .init()
     ) throws {
         let (image, audio, classes) = (encoders.image, encoders.audio, encoders.labels.count)
         switch architecture {
@@ -47,7 +48,11 @@ enum FusionNetwork: Sendable {
                     configuration: early, imageWidth: image.embeddingSize, audioWidth: audio.embeddingSize,
                     classes: classes, scope: scope))
         case .late:
-            self = .late(try LateFusion(classes: classes, scope: scope))
+            self = .late(
+                try LateFusion(
+                    configuration: late, imageSize: Shape.count(image.tokenShape) + image.embeddingSize,
+                    audioSize: Shape.count(audio.tokenShape) + audio.embeddingSize,
+                    classes: classes, scope: scope))
         case .cross:
             self = .cross(
                 try CrossAttentionFusion(
@@ -88,8 +93,9 @@ enum FusionNetwork: Sendable {
                     architecture: .early, encoders: encoders, scope: scope,
                     early: configuration(EarlyFusion.Configuration.self))
             case .late:
-                _ = try configuration(LateFusion.Configuration.self)
-                network = try FusionNetwork(architecture: .late, encoders: encoders, scope: scope)
+                network = try FusionNetwork(
+                    architecture: .late, encoders: encoders, scope: scope,
+                    late: configuration(LateFusion.Configuration.self))
             case .cross:
                 network = try FusionNetwork(
                     architecture: .cross, encoders: encoders, scope: scope,
@@ -125,10 +131,9 @@ enum FusionNetwork: Sendable {
         case .early(let network):
             FusionConfiguration(
                 architecture: .early, encoders: encoders.names, labels: encoders.labels, network: network.configuration)
-        case .late:
+        case .late(let network):
             FusionConfiguration(
-                architecture: .late, encoders: encoders.names, labels: encoders.labels,
-                network: LateFusion.Configuration())
+                architecture: .late, encoders: encoders.names, labels: encoders.labels, network: network.configuration)
         case .cross(let network):
             FusionConfiguration(
                 architecture: .cross, encoders: encoders.names, labels: encoders.labels, network: network.configuration)

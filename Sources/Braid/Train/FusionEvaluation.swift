@@ -2,8 +2,30 @@ import BraidTensor
 import Foundation
 
 /// How a fusion model does on labelled pairs under one corruption, beside each of its encoders alone on the same
-/// corrupted parts: one row of the README's robustness table.
+/// corrupted parts: one row of the README's robustness table, with the first mistakes to look at.
 public struct FusionEvaluation: Encodable, Sendable {
+    /// A pair the fused decision got wrong, beside what each part's classifier said of it alone.
+    public struct Mistake: Encodable, Sendable, Equatable {
+        public struct Decision: Encodable, Sendable, Equatable {
+            public var label: String
+            /// The classifier's probability for its label, and for the pair's true label.
+            public var p: Double
+            public var pExpected: Double
+
+            enum CodingKeys: String, CodingKey {
+                case label, p
+                case pExpected = "p_expected"
+            }
+        }
+
+        public var id: String
+        public var expected: String
+        public var got: String
+        /// Nil for a part the pair lacked.
+        public var image: Decision?
+        public var audio: Decision?
+    }
+
     public var model: String
     public var examples: Int
     public var failed: Int
@@ -14,11 +36,14 @@ public struct FusionEvaluation: Encodable, Sendable {
     public var imageOnly: Double?
     /// The sound classifier's accuracy alone; nil when no pair kept its sound.
     public var audioOnly: Double?
+    /// The first 20.
+    public var mistakes: [Mistake]
 
     enum CodingKeys: String, CodingKey {
         case model, examples, failed, corruption, accuracy
         case imageOnly = "image_only"
         case audioOnly = "audio_only"
+        case mistakes
     }
 
     /// Reads `data` through the decode stage, corrupts every pair as `corruption` says (each from a generator
@@ -31,6 +56,7 @@ public struct FusionEvaluation: Encodable, Sendable {
             data, split: nil, labels: fusion.labels, cacheBytes: 1 << 30, decodeJobs: decodeJobs,
             errors: .standardError(), progress: progress, frontEnd: PairExample.frontEnd(fusion.encoders))
         var counts = (fused: 0, image: 0, audio: 0, withImage: 0, withAudio: 0, total: 0)
+        var mistakes: [Mistake] = []
         for try await batch in examples.validationBatches(batchSize: batchSize) {
             let features = try PairExample.features(
                 of: batch.examples, encoders: fusion.encoders, seed: PartCorruption.evaluationSeed(batch: batch.index),
@@ -42,7 +68,17 @@ public struct FusionEvaluation: Encodable, Sendable {
             let audio = features.audio.logProbabilities.argmax(axis: 1)
             for (row, example) in batch.examples.enumerated() {
                 counts.total += 1
-                if fused[row] == example.label { counts.fused += 1 }
+                if fused[row] == example.label {
+                    counts.fused += 1
+                } else if mistakes.count < 20 {
+                    mistakes.append(
+                        Mistake(
+                            id: example.id, expected: fusion.labels[example.label], got: fusion.labels[fused[row]],
+                            image: Mistake.Decision(
+                                features.image, row: row, choice: image[row], of: example.label, fusion.labels),
+                            audio: Mistake.Decision(
+                                features.audio, row: row, choice: audio[row], of: example.label, fusion.labels)))
+                }
                 if features.image.present[row] {
                     counts.withImage += 1
                     if image[row] == example.label { counts.image += 1 }
@@ -61,6 +97,20 @@ public struct FusionEvaluation: Encodable, Sendable {
             model: fusion.name, examples: counts.total, failed: examples.failedCount, corruption: corruption,
             accuracy: counts.total > 0 ? Double(counts.fused) / Double(counts.total) : 0,
             imageOnly: share(counts.image, present: counts.withImage),
-            audioOnly: share(counts.audio, present: counts.withAudio))
+            audioOnly: share(counts.audio, present: counts.withAudio), mistakes: mistakes)
+    }
+}
+
+extension FusionEvaluation.Mistake.Decision {
+    /// What `part`'s classifier said of item `row` (it chose class `choice`, the item is of class `expected`), nil
+    /// where the item lacks the part.
+    init?(_ part: PartFeatures.Part, row: Int, choice: Int, of expected: Int, _ labels: [String]) {
+        guard part.present[row] else { return nil }
+        // (B, K) -> row `row`'s K log-probabilities.
+        let logProbabilities = part.logProbabilities.scalars[row * labels.count..<(row + 1) * labels.count]
+        let start = logProbabilities.startIndex
+        self.init(
+            label: labels[choice], p: Double(exp(logProbabilities[start + choice])),
+            pExpected: Double(exp(logProbabilities[start + expected])))
     }
 }

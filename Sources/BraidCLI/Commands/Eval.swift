@@ -20,8 +20,9 @@ extension BraidCommand {
                 knn5_accuracy of the encoder's vectors.
 
                 For a fusion model, on records {"id","image","audio","label"}: {"model","examples","failed",\
-                "corruption","accuracy","image_only","audio_only"}, the last two its encoders' own accuracy on the \
-                same pairs; --corrupt damages every pair first (from a fixed seed), as the robustness table does, \
+                "corruption","accuracy","image_only","audio_only","mistakes"}, image_only and audio_only its encoders' \
+                own accuracy on the same pairs, mistakes the first 20 pairs it got wrong with each encoder's \
+                decision; --corrupt damages every pair first (from a fixed seed), as the robustness table does, \
                 and a classifier's items the same way. \
                 For a caption model, on records {"id","image","audio","caption"}: {"model","examples","failed",\
                 "beam","exact","by_parts","mistakes"}.

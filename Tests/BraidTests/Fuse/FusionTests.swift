@@ -1,7 +1,7 @@
-@testable import BraidTensor
 import XCTest
 
 @testable import Braid
+@testable import BraidTensor
 
 /// The three fusion stages: their gradients against finite differences, their shapes, and what a missing part
 /// may (nothing) and may not change.
@@ -67,32 +67,53 @@ final class FusionTests: XCTestCase {
         XCTAssertTrue(report.passed, "\(report)")
     }
 
+    private func lateFusion(seed: UInt64) throws -> LateFusion {
+        // Each part's description: its tokens (4 × 3, 3 × 5) and its embedding (6, 5).
+        try LateFusion(
+            configuration: .init(), imageSize: 12 + 6, audioSize: 15 + 5, classes: 4, scope: .initializing(seed: seed))
+    }
+
+    /// W₂·GELU(W₁·x + b₁) + b₂ of a two-layer `network`, from its parameters.
+    private func twoLayers(_ network: MLP, _ x: [Float]) -> [Float] {
+        let (first, second) = (network.layers[0], network.layers[1])
+        let width = first.weight.shape[0]
+        func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x / Float(2).squareRoot())) }
+        func affine(_ layer: Linear, _ x: [Float], _ unit: Int) -> Float {
+            zip(x, layer.weight.scalars[unit * x.count..<(unit + 1) * x.count])
+                .reduce(layer.bias!.scalars[unit]) { $0 + $1.0 * $1.1 }
+        }
+        let hidden = (0..<width).map { gelu(affine(first, x, $0)) }
+        return (0..<second.weight.shape[0]).map { affine(second, hidden, $0) }
+    }
+
     func testLateFusionIsAGatedProductOfExpertsAndItsGradientsMatch() throws {
-        let network = try LateFusion(classes: 4, scope: .initializing(seed: 4))
+        let network = try lateFusion(seed: 4)
         for k in 0..<4 { network.bias.pointer[k] = Float(k) * 0.1 }
         let parts = features([(true, true), (true, false), (false, true)])
         let logits = try XCTUnwrap(network(parts).logits).scalars
         let (image, audio) = (parts.image.logProbabilities.scalars, parts.audio.logProbabilities.scalars)
-        // The gate's two weights per item, from its layers' parameters: softplus(W₂·GELU(W₁·x + b₁) + b₂ + 0.5413)
-        // of x = both experts' log-probabilities (zeros for a missing one), the same sorted from the largest down,
-        // and the presence flags.
-        let (first, second) = (network.gate.layers[0], network.gate.layers[1])
-        func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erf(x / Float(2).squareRoot())) }
+        let reliability = try XCTUnwrap(network.reliability)
         for row in 0..<3 {
             let (hasImage, hasAudio) = (parts.image.present[row], parts.audio.present[row])
             let (imageDecision, audioDecision) = (
                 (0..<4).map { hasImage ? image[row * 4 + $0] : 0 }, (0..<4).map { hasAudio ? audio[row * 4 + $0] : 0 }
             )
+            // The two weights per item: softplus(gate(x) + reliability(its part's description) + 0.5413), x both
+            // experts' log-probabilities (zeros for a missing one), the same sorted from the largest down, and the
+            // presence flags.
             let input =
                 imageDecision + audioDecision + imageDecision.sorted(by: >) + audioDecision.sorted(by: >)
                 + [hasImage ? 1 : 0, hasAudio ? 1 : 0]
-            let hidden = (0..<LateFusion.gateWidth).map { unit in
-                gelu(zip(input, first.weight.scalars[unit * 18..<(unit + 1) * 18]).reduce(first.bias!.scalars[unit]) { $0 + $1.0 * $1.1 })
+            let gate = twoLayers(network.gate, input)
+            // An item's description: its tokens in order, then its embedding.
+            func description(_ part: PartFeatures.Part, tokens: Int, width: Int) -> [Float] {
+                Array(part.tokens.scalars[row * tokens..<(row + 1) * tokens])
+                    + Array(part.embedding.scalars[row * width..<(row + 1) * width])
             }
-            let weights = (0..<2).map { expert in
-                let z = zip(hidden, second.weight.scalars[expert * LateFusion.gateWidth..<(expert + 1) * LateFusion.gateWidth])
-                    .reduce(second.bias!.scalars[expert]) { $0 + $1.0 * $1.1 } + 0.5413
-                return log(1 + exp(z))
+            let imageReliability = twoLayers(reliability.image, description(parts.image, tokens: 12, width: 6))
+            let audioReliability = twoLayers(reliability.audio, description(parts.audio, tokens: 15, width: 5))
+            let weights = [gate[0] + imageReliability[0], gate[1] + audioReliability[0]].map {
+                log(1 + exp($0 + 0.5413))
             }
             for k in 0..<4 {
                 // The biases only where both parts are there.
@@ -102,9 +123,32 @@ final class FusionTests: XCTestCase {
             }
         }
         let report = GradCheck.check(
-            [network.gate.layers[0].weight, network.gate.layers[1].weight, network.bias, parts.image.logProbabilities]
+            [
+                network.gate.layers[0].weight, network.gate.layers[1].weight, reliability.image.layers[0].weight,
+                reliability.audio.layers[1].weight, network.bias, parts.image.logProbabilities, parts.image.tokens,
+                parts.audio.embedding,
+            ]
         ) { _ in network(parts).logits! }
         XCTAssertTrue(report.passed, "\(report)")
+    }
+
+    /// A late fusion model trained before its experts' weights read their parts' descriptions has no
+    /// `stream_reliability` in its configuration, and is built as it was trained: weighing by the decisions alone.
+    func testALateFusionConfigurationFromBeforeStreamReliabilityWeighsByTheDecisionsAlone() throws {
+        let old = try JSONDecoder().decode(LateFusion.Configuration.self, from: Data("{}".utf8))
+        XCTAssertFalse(old.streamReliability)
+        XCTAssertTrue(LateFusion.Configuration().streamReliability)
+        let network = try LateFusion(
+            configuration: old, imageSize: 12 + 6, audioSize: 15 + 5, classes: 4, scope: .initializing(seed: 4))
+        XCTAssertNil(network.reliability)
+        // Its output depends on the decisions alone.
+        let parts = features([(true, true), (true, false)])
+        let other = PartFeatures(
+            image: PartFeatures.Part(
+                tokens: parts.image.tokens * 2, embedding: parts.image.embedding * 3,
+                logProbabilities: parts.image.logProbabilities, present: parts.image.present),
+            audio: parts.audio)
+        assertClose(network(parts).logits!.scalars, network(other).logits!.scalars, accuracy: 1e-6)
     }
 
     func testCrossAttentionFusionGradientsMatchFiniteDifferences() throws {
@@ -192,8 +236,10 @@ final class FusionTests: XCTestCase {
         XCTAssertEqual(crossOutput.embedding.shape, [3, 8])
         XCTAssertEqual(crossOutput.tokens?.shape, [3, 9, 8], "(B, Ti + 1 + Ta + 1, W)")
         XCTAssertEqual(crossOutput.tokenPresent[0], [Bool](repeating: true, count: 9))
-        XCTAssertEqual(crossOutput.tokenPresent[1], [Bool](repeating: true, count: 5) + [Bool](repeating: false, count: 4))
-        XCTAssertEqual(crossOutput.tokenPresent[2], [Bool](repeating: false, count: 5) + [Bool](repeating: true, count: 4))
+        XCTAssertEqual(
+            crossOutput.tokenPresent[1], [Bool](repeating: true, count: 5) + [Bool](repeating: false, count: 4))
+        XCTAssertEqual(
+            crossOutput.tokenPresent[2], [Bool](repeating: false, count: 5) + [Bool](repeating: true, count: 4))
         XCTAssertEqual(parts.present(1), [.image])
         XCTAssertEqual(parts.present(2), [.audio])
     }
@@ -207,7 +253,7 @@ final class FusionTests: XCTestCase {
         assertClose(
             early(parts, training: false, rng: &rng).logits!.scalars,
             early(other, training: false, rng: &rng).logits!.scalars, accuracy: 1e-6)
-        let late = try LateFusion(classes: 4, scope: .initializing(seed: 5))
+        let late = try lateFusion(seed: 5)
         assertClose(late(parts).logits!.scalars, late(other).logits!.scalars, accuracy: 1e-6)
         let cross = try cross()
         let (a, b) = (cross(parts), cross(other))
@@ -225,7 +271,7 @@ final class FusionTests: XCTestCase {
     }
 
     func testDroppingAPartLeavesLateFusionWithTheOtherExpertsDecision() throws {
-        let late = try LateFusion(classes: 4, scope: .initializing(seed: 6))
+        let late = try lateFusion(seed: 6)
         // A prior strong enough to outvote either expert, were it added to an item with one part.
         for k in 0..<4 { late.bias.pointer[k] = Float(k) * 50 }
         let parts = features([(false, true), (true, false)])

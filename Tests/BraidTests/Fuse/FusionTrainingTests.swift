@@ -84,6 +84,15 @@ final class FusionTrainingTests: XCTestCase {
             let evaluation = try await FusionEvaluation.evaluate(
                 fusion, on: joint, corruption: PartCorruption(), decodeJobs: 2)
             XCTAssertEqual(evaluation.examples, 48)
+            // Every pair it got wrong is listed (up to 20), with both parts' own decisions.
+            let wrong = 48 - Int((evaluation.accuracy * 48).rounded())
+            XCTAssertEqual(evaluation.mistakes.count, min(wrong, 20), "\(architecture) mistakes")
+            for mistake in evaluation.mistakes {
+                XCTAssertNotEqual(mistake.got, mistake.expected)
+                let (image, audio) = (try XCTUnwrap(mistake.image), try XCTUnwrap(mistake.audio))
+                XCTAssertGreaterThanOrEqual(image.p, image.pExpected)
+                XCTAssertGreaterThanOrEqual(audio.p, audio.pExpected)
+            }
             // Late fusion only weighs the digit classifiers' own decisions, which know nothing of bars and tones;
             // the others learn from the encoders' features where both parts are there.
             if architecture != .late {
