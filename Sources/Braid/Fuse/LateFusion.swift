@@ -40,9 +40,8 @@ struct LateFusion: Sendable {
             case streamReliability = "stream_reliability"
         }
 
-        init(streamReliability: Bool = true) {
-            self.streamReliability = streamReliability
-        }
+        /// A fresh model's: with the reliability terms.
+        init() {}
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
